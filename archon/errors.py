@@ -1,0 +1,25 @@
+"""The exceptions archon raises on purpose. Only ``archon.cli`` turns them into text and exit codes."""
+
+from __future__ import annotations
+
+__all__ = ["ArchonError", "ConfigError", "UsageError"]
+
+
+class ArchonError(Exception):
+    """An error with a message meant for the user. ``exit_code`` is what the CLI exits with."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(ArchonError):
+    """The user asked for something archon cannot do as asked (bad flag value, unknown name)."""
+
+    exit_code = 2
+
+
+class ConfigError(ArchonError):
+    """``config.yaml`` could not be read or written."""

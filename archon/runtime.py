@@ -1,0 +1,104 @@
+"""The one module that reads the world: environment variables, the archon home, the clock, the terminal.
+
+Every other module takes a :class:`Runtime` (or the values it holds) as a parameter, so tests can pin each of
+them. Every environment variable archon reads is named here, once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+__all__ = [
+    "ENV_ARCHON_CLAUDE_BIN",
+    "ENV_ARCHON_CODEX_BIN",
+    "ENV_ARCHON_DEBUG",
+    "ENV_ARCHON_HOME",
+    "ENV_ARCHON_TELEMETRY",
+    "ENV_ARCHON_TELEMETRY_DEBUG",
+    "ENV_ARCHON_TELEMETRY_DISABLED",
+    "ENV_CI",
+    "ENV_DO_NOT_TRACK",
+    "Runtime",
+    "default_archon_home",
+]
+
+# Environment variables archon reads. Nothing else in the package calls os.environ.
+ENV_ARCHON_HOME = "ARCHON_HOME"
+ENV_DO_NOT_TRACK = "DO_NOT_TRACK"
+ENV_ARCHON_TELEMETRY = "ARCHON_TELEMETRY"
+ENV_ARCHON_TELEMETRY_DISABLED = "ARCHON_TELEMETRY_DISABLED"
+ENV_ARCHON_TELEMETRY_DEBUG = "ARCHON_TELEMETRY_DEBUG"
+ENV_ARCHON_DEBUG = "ARCHON_DEBUG"
+ENV_ARCHON_CLAUDE_BIN = "ARCHON_CLAUDE_BIN"
+ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
+ENV_CI = "CI"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_archon_home(env: Mapping[str, str], user_home: Path) -> Path:
+    """``$ARCHON_HOME`` when set and non-empty, else ``~/.archon``."""
+    override = env.get(ENV_ARCHON_HOME, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return user_home / ".archon"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime:
+    """A frozen snapshot of the outside world, built once per process by the root CLI callback."""
+
+    env: Mapping[str, str]
+    home: Path
+    cwd: Path
+    now: Callable[[], datetime] = _utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    stdout_is_tty: bool = False
+    stderr_is_tty: bool = False
+    stdin_is_tty: bool = False
+    executable: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_ci(self) -> bool:
+        return self.env.get(ENV_CI, "").strip().lower() not in ("", "0", "false", "no")
+
+    @property
+    def debug(self) -> bool:
+        return self.env.get(ENV_ARCHON_DEBUG, "").strip() not in ("", "0")
+
+    @classmethod
+    def from_os(cls) -> Runtime:
+        env = MappingProxyType(dict(os.environ))
+        return cls(
+            env=env,
+            home=default_archon_home(env, Path.home()),
+            cwd=Path.cwd(),
+            stdout_is_tty=_isatty(sys.stdout),
+            stderr_is_tty=_isatty(sys.stderr),
+            stdin_is_tty=_isatty(sys.stdin),
+            executable=_self_command(),
+        )
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
+
+
+def _self_command() -> tuple[str, ...]:
+    """How to start this same archon again: the frozen binary itself, or ``python -m archon``."""
+    if getattr(sys, "frozen", False):
+        return (sys.executable,)
+    return (sys.executable, "-m", "archon")

@@ -1,0 +1,17 @@
+# Sourced by the scripts: makes .venv (Python 3.11+) with archon and its dev tools, once per pyproject change.
+# Sets VENV_BIN. Uses only python3 (or $PYTHON) and pip from PyPI.
+PYTHON="${PYTHON:-python3}"
+VENV_DIR="${ARCHON_VENV:-.venv}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "archon needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+  exit 1
+fi
+stamp_want="$(cat pyproject.toml | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+if [ ! -x "$VENV_DIR/bin/python" ] || [ "$(cat "$VENV_DIR/.archon-stamp" 2>/dev/null)" != "$stamp_want" ]; then
+  echo "==> preparing $VENV_DIR (archon + dev tools)" >&2
+  "$PYTHON" -m venv "$VENV_DIR"
+  "$VENV_DIR/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV_DIR/bin/python" -m pip install --quiet -e '.[dev]'
+  echo "$stamp_want" > "$VENV_DIR/.archon-stamp"
+fi
+VENV_BIN="$VENV_DIR/bin"

@@ -1,0 +1,90 @@
+"""Build real archon artefacts for tests: wheels with given build-time constants, and venvs that install them.
+
+Wheels are built from the work tree with ``python -m build --no-isolation`` (the hatch hook runs for real); venvs
+are made and filled with ``uv``, whose cache makes each one take about a second after the first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["REPO_ROOT", "InstalledArchon", "build_env", "build_wheel", "install_wheel"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_INPUTS = (
+    "POSTHOG_PUBLIC_KEY",
+    "POSTHOG_HOST",
+    "VERSION",
+    "GIT_COMMIT",
+    "ARCHON_INSTALL_METHOD",
+    "ARCHON_REQUIRE_POSTHOG_KEY",
+)
+
+
+def build_env(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The current environment without any inherited build input, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if k not in BUILD_INPUTS}
+    env.update(overrides)
+    return env
+
+
+def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Build a wheel of the work tree into ``out_dir`` with ``overrides`` as build inputs."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out_dir),
+            str(REPO_ROOT),
+        ],
+        env=build_env(overrides),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def _uv() -> list[str]:
+    return [sys.executable, "-m", "uv"]
+
+
+@dataclass(frozen=True)
+class InstalledArchon:
+    venv: Path
+
+    @property
+    def python(self) -> Path:
+        return self.venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+    @property
+    def archon(self) -> Path:
+        return self.venv / ("Scripts/archon.exe" if os.name == "nt" else "bin/archon")
+
+
+def install_wheel(wheel: Path, venv_dir: Path) -> InstalledArchon:
+    """A fresh venv at ``venv_dir`` with ``wheel`` and its dependencies installed."""
+    subprocess.run(
+        [*_uv(), "venv", "--quiet", "--python", sys.executable, str(venv_dir)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    installed = InstalledArchon(venv_dir)
+    subprocess.run(
+        [*_uv(), "pip", "install", "--quiet", "--python", str(installed.python), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return installed
