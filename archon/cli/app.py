@@ -9,6 +9,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from archon.cli import telemetry as telemetry_cmd
+from archon.cli import workflow as workflow_cmd
 from archon.cli.context import Application, get_app
 from archon.cli.version import render_version, version
 from archon.errors import ArchonError
@@ -48,6 +50,8 @@ def root(
 
 
 app.command("version")(version)
+app.add_typer(workflow_cmd.app, name="workflow")
+app.add_typer(telemetry_cmd.app, name="telemetry")
 
 
 def _report_error(message: str) -> None:

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import typer
 
 from archon.buildinfo import BuildInfo, current_build
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.events import Event
 
-__all__ = ["Application", "get_app"]
+__all__ = ["Application", "EventSink", "NullSink", "get_app"]
+
+
+class EventSink(Protocol):
+    """Where commands report telemetry events. Implementations never raise and never block."""
+
+    def record(self, event: Event) -> None: ...
+
+
+class NullSink:
+    """Records nothing: the sink when telemetry is off."""
+
+    def record(self, event: Event) -> None:
+        return None
 
 
 @dataclass
 class Application:
     runtime: Runtime
     build: BuildInfo = field(default_factory=current_build)
+    telemetry: EventSink = field(default_factory=NullSink)
 
     @property
     def paths(self) -> ArchonPaths:

@@ -1,0 +1,1 @@
+"""Workflows: YAML DAGs of bash and AI-prompt nodes, their loader and executor. Never prints."""
