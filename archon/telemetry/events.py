@@ -205,7 +205,7 @@ class CommonProperties:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-PRIVACY_PROPERTIES: dict[str, object] = {
+PRIVACY_PROPERTIES: dict[str, str | int | bool] = {
     "$process_person_profile": False,
     "$ip": "",
 }
