@@ -1,0 +1,82 @@
+"""``archon setup``: choose the default assistant CLI and write it to ``config.yaml``.
+
+Detects the installed provider CLIs, asks on a terminal, never asks otherwise: without ``--assistant`` and without
+a terminal (or with ``--yes``) it takes the detected CLI (the first in ``claude, codex`` order if both are
+installed) or fails with a message saying what to pass.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, get_args
+
+import typer
+
+from archon.cli.context import get_app
+from archon.config import set_config_value
+from archon.errors import UsageError
+from archon.telemetry.events import InstallMethod, SetupCompleted
+from archon.workflows.assistant import DEFAULT_ASSISTANT_KEY
+from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_providers
+
+__all__ = ["setup"]
+
+
+def _as_provider(value: str) -> ProviderName:
+    for name in PROVIDER_NAMES:
+        if value == name:
+            return name
+    raise UsageError(f"unknown assistant {value!r}; choose one of: {', '.join(PROVIDER_NAMES)}")
+
+
+def _as_install_method(value: str) -> InstallMethod | None:
+    for method in get_args(InstallMethod):
+        if value == method:
+            return method  # type: ignore[no-any-return]
+    return None
+
+
+def _choose(assistant: str | None, *, detected: dict[ProviderName, str], interactive: bool) -> tuple[ProviderName, str]:
+    """The chosen assistant and how it was chosen (for the message)."""
+    if assistant is not None:
+        return _as_provider(assistant), "as given by --assistant"
+    if interactive:
+        default = next(iter(detected), PROVIDER_NAMES[0])
+        answer = typer.prompt("Default assistant", type=ProviderName, default=default, err=True, show_choices=True)
+        return _as_provider(str(answer)), "as chosen"
+    if not detected:
+        raise UsageError(
+            f"no assistant CLI found on PATH (looked for {', '.join(PROVIDER_NAMES)}); install one, "
+            "or pass --assistant claude|codex"
+        )
+    chosen = next(iter(detected))
+    how = "the only one installed" if len(detected) == 1 else f"the first installed of {', '.join(detected)}"
+    return chosen, how
+
+
+def setup(
+    ctx: typer.Context,
+    assistant: Annotated[
+        ProviderName | None,
+        typer.Option(
+            "--assistant",
+            help="The assistant CLI workflows use when they do not name one. Skips the question.",
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Never ask: take --assistant, or the detected CLI.")] = False,
+) -> None:
+    """Detect the assistant CLIs (claude, codex) and save the default one in ~/.archon/config.yaml."""
+    application = get_app(ctx)
+    runtime = application.runtime
+    detected = detect_providers(env=runtime.env)
+    for name in PROVIDER_NAMES:
+        typer.echo(f"{name}: {detected.get(name, 'not found')}", err=True)
+    interactive = runtime.stdin_is_tty and not yes
+    chosen, how = _choose(assistant, detected=detected, interactive=interactive)
+    if chosen not in detected:
+        typer.echo(f"warning: the {chosen} CLI is not installed; prompt nodes will fail until it is on PATH", err=True)
+    config_path = application.paths.config
+    set_config_value(config_path, (DEFAULT_ASSISTANT_KEY,), chosen)
+    typer.echo(f"Default assistant: {chosen} ({how}), saved to {config_path}")
+    install_method = _as_install_method(application.build.install_method)
+    if install_method is not None:
+        application.telemetry.record(SetupCompleted(install_method=install_method, default_assistant=chosen))
