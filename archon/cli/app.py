@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from archon.cli import setup as setup_cmd
 from archon.cli import telemetry as telemetry_cmd
 from archon.cli import workflow as workflow_cmd
 from archon.cli.context import Application, get_app
@@ -50,6 +51,7 @@ def root(
 
 
 app.command("version")(version)
+app.command("setup")(setup_cmd.setup)
 app.add_typer(workflow_cmd.app, name="workflow")
 app.add_typer(telemetry_cmd.app, name="telemetry")
 
