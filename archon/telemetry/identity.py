@@ -1,0 +1,106 @@
+"""The anonymous identity: a random UUID4 in ``telemetry-id`` (0600), and nothing else.
+
+Only ``archon telemetry on`` creates it, and, after ``archon telemetry clear`` while consent is still on, the
+next recorded event. Reading never creates it. A file that does not hold exactly one canonical UUID4 is not
+trusted: it reads as no identity and is replaced when an identity is next needed. The creation date is the
+file's modification time (the file is never rewritten in place).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archon.atomic import PRIVATE_FILE_MODE, ensure_private_dir
+from archon.paths import ArchonPaths
+
+__all__ = ["Identity", "delete_identity", "ensure_identity", "read_identity"]
+
+_MAX_BYTES = 128
+
+
+@dataclass(frozen=True)
+class Identity:
+    distinct_id: str
+    created: datetime
+
+
+def _parse(raw: bytes) -> str | None:
+    """The UUID4 the file holds, if it holds exactly one in canonical form (a trailing newline allowed)."""
+    try:
+        text = raw.decode("ascii").strip()
+        value = uuid.UUID(text)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if value.version != 4 or str(value) != text:
+        return None
+    return text
+
+
+def read_identity(paths: ArchonPaths) -> Identity | None:
+    """The stored identity, or None if there is none or the file is not a valid UUID4. Never creates it."""
+    path = paths.telemetry_id
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+            stat = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    if len(raw) > _MAX_BYTES:
+        return None
+    distinct_id = _parse(raw)
+    if distinct_id is None:
+        return None
+    return Identity(distinct_id=distinct_id, created=datetime.fromtimestamp(stat.st_mtime, UTC))
+
+
+def ensure_identity(paths: ArchonPaths, *, new_uuid: Callable[[], uuid.UUID] = uuid.uuid4) -> Identity:
+    """The stored identity, creating it (or replacing a corrupt file) if needed.
+
+    Creation never overwrites a valid identity another process wrote at the same moment: the new file is linked
+    into place only if none exists (``os.link`` fails on an existing name); a corrupt file is replaced atomically.
+    """
+    existing = read_identity(paths)
+    if existing is not None:
+        return existing
+    path = paths.telemetry_id
+    ensure_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=".telemetry-id.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(f"{new_uuid()}\n".encode("ascii"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(PRIVATE_FILE_MODE)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            winner = read_identity(paths)
+            if winner is not None:
+                return winner
+            os.replace(tmp, path)  # the existing file is corrupt: replace it, never trust it
+        except OSError:  # a file system without hard links: fall back to an atomic replace
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    created = read_identity(paths)
+    if created is None:
+        raise OSError(f"could not create {path}")
+    return created
+
+
+def delete_identity(paths: ArchonPaths) -> bool:
+    """Delete the identity file. True if there was one."""
+    try:
+        paths.telemetry_id.unlink()
+    except FileNotFoundError:
+        return False
+    return True
