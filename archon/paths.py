@@ -35,8 +35,18 @@ class ArchonPaths:
         return self.telemetry_dir / "outbox"
 
     @property
+    def outbox_inflight(self) -> Path:
+        """Events a flusher has claimed and is sending; moved back to the outbox if it dies."""
+        return self.telemetry_dir / "inflight"
+
+    @property
     def flush_lock(self) -> Path:
         return self.telemetry_dir / "flush.lock"
+
+    @property
+    def state_lock(self) -> Path:
+        """Guards the short read-modify-write of ``state.json`` and the outbox trim."""
+        return self.telemetry_dir / "state.lock"
 
     @property
     def telemetry_state(self) -> Path:
