@@ -1,0 +1,257 @@
+"""The detached flusher: send what the outbox holds, in batches, within a hard time limit, then exit.
+
+One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its holder dies). A run:
+
+1. takes the lock, or exits at once if another flusher has it;
+2. re-checks that consent is still on and that this build has a key (nothing is sent otherwise);
+3. moves records a dead flusher left in ``inflight/`` back to the outbox (same names, same uuids), removes temp
+   files of killed appenders, and enforces the outbox bound;
+4. waits out the backoff if one is recorded and it ends within the time limit, else exits;
+5. claims the oldest batch (rename into ``inflight/``), sends it with :class:`~archon.telemetry.sender.Sender`, and
+   settles it: accepted -> deleted and remembered in the history log; rejected (4xx) -> deleted and counted;
+   network error, timeout, 5xx, 408, 429 -> put back, and the next attempt is delayed (exponential backoff capped
+   at ``backoff_cap_seconds``, so events arrive soon after the server is back);
+6. repeats until the outbox is empty, a batch fails, or the time limit nears; then releases the lock and, if an
+   event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for it.
+
+:func:`run_flusher` is the process entry; it also arms a watchdog that ends the process at the hard limit, so no
+flusher can outlive it, whatever the network does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from archon.buildinfo import BuildInfo
+from archon.config import read_config
+from archon.paths import ArchonPaths
+from archon.runtime import Runtime
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.history import record_sent
+from archon.telemetry.lock import FileLock
+from archon.telemetry.outbox import Claim, Outbox
+from archon.telemetry.sender import Sender, SendResult, silence_posthog_logging
+from archon.telemetry.state import DeliveryState, read_state, update_state
+
+__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "run_flusher"]
+
+EXIT_DEADLINE = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlushPolicy:
+    deadline_seconds: float = 20.0
+    """Hard limit on a whole run; the watchdog ends the process here."""
+    batch_size: int = 100
+    request_timeout_seconds: float = 10.0
+    min_request_seconds: float = 1.0
+    """No new request starts with less time than this left."""
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 15.0
+    stale_temp_seconds: float = 60.0
+
+
+@dataclass(kw_only=True)
+class FlushReport:
+    """What a run did (for tests and benchmarks; the process itself reports nothing)."""
+
+    outcome: str = "idle"
+    sent: int = 0
+    rejected: int = 0
+    kept: int = 0
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff_delay(failures: int, retry_after: float | None, policy: FlushPolicy) -> float:
+    """Seconds to wait after ``failures`` failed attempts in a row; honours Retry-After up to the cap."""
+    exponential = policy.backoff_base_seconds * float(2 ** max(0, failures - 1))
+    wanted = max(exponential, retry_after or 0.0)
+    return min(wanted, policy.backoff_cap_seconds)
+
+
+def consent_is_on(*, env: Mapping[str, str], paths: ArchonPaths) -> bool:
+    return resolve_consent(env, read_config(paths.config)).enabled
+
+
+@dataclass(kw_only=True)
+class _Run:
+    paths: ArchonPaths
+    build: BuildInfo
+    env: Mapping[str, str]
+    policy: FlushPolicy
+    now: Callable[[], float]
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], None]
+    report: FlushReport = field(default_factory=FlushReport)
+    sender: Sender | None = None
+
+    def __post_init__(self) -> None:
+        self.deadline = self.monotonic() + self.policy.deadline_seconds
+        self.outbox = Outbox(self.paths)
+
+    def remaining(self) -> float:
+        return self.deadline - self.monotonic()
+
+    def allowed(self) -> bool:
+        return self.build.key_embedded and consent_is_on(env=self.env, paths=self.paths)
+
+    def prepare(self) -> bool:
+        """Housekeeping and the backoff wait; False when this run should send nothing."""
+        self.outbox.reclaim_orphans()
+        self.outbox.remove_stale_temp_files(older_than_seconds=self.policy.stale_temp_seconds, now=self.now())
+        self.outbox.enforce_bound()
+        wait = (read_state(self.paths.telemetry_state).next_attempt_at or 0.0) - self.now()
+        if wait > 0:
+            if wait + self.policy.min_request_seconds > self.remaining():
+                self.report.outcome = "backoff"
+                return False
+            self.sleep(wait)
+        return True
+
+    def drain(self) -> bool:
+        """Send batches until the outbox is empty (True) or something stops the run (False)."""
+        while self.remaining() >= self.policy.min_request_seconds:
+            if not self.allowed():
+                self.report.outcome = "consent off"
+                return False
+            claim = self.outbox.claim(self.policy.batch_size)
+            if claim.corrupt:
+                self._count_corrupt(claim.corrupt)
+            if not claim.items:
+                self.report.outcome = "drained"
+                return True
+            if self.sender is None:
+                self.sender = Sender(build=self.build)
+            timeout = min(self.policy.request_timeout_seconds, self.remaining())
+            result = self.sender.send(claim.events, timeout=timeout)
+            self.report.requests += 1
+            if not self._settle(claim, result):
+                return False
+        self.report.outcome = "deadline"
+        return False
+
+    def _count_corrupt(self, count: int) -> None:
+        self._update(lambda s: replace(s, dropped_corrupt=s.dropped_corrupt + count))
+
+    def _settle(self, claim: Claim, result: SendResult) -> bool:
+        moment = self.now()
+        if result.outcome == "retry":
+            self.outbox.unclaim(claim)
+            self.report.kept += len(claim.items)
+            self.report.errors.append(result.error or "error")
+            self._update(lambda s: self._failed(s, result, moment))
+            self.report.outcome = "retry later"
+            return False
+        self.outbox.acknowledge(claim)
+        if result.outcome == "accepted":
+            with contextlib.suppress(OSError):  # delivered; losing the history line must not cause a re-send
+                record_sent(self.paths, result.sent)
+            sent, refused = len(result.sent), result.unsendable
+            self.report.sent += sent
+        else:
+            sent, refused = 0, len(claim.items)
+            self.report.errors.append(result.error or "rejected")
+        self.report.rejected += refused
+        self._update(
+            lambda s: replace(
+                s,
+                sent=s.sent + sent,
+                dropped_rejected=s.dropped_rejected + refused,
+                consecutive_failures=0,
+                next_attempt_at=None,
+                last_attempt_at=moment,
+                last_sent_at=moment if sent else s.last_sent_at,
+                last_error=result.error if refused else None,
+            )
+        )
+        return True
+
+    def _failed(self, state: DeliveryState, result: SendResult, moment: float) -> DeliveryState:
+        failures = state.consecutive_failures + 1
+        delay = backoff_delay(failures, result.retry_after, self.policy)
+        return replace(
+            state,
+            consecutive_failures=failures,
+            next_attempt_at=moment + delay,
+            last_attempt_at=moment,
+            last_error=result.error,
+        )
+
+    def _update(self, change: Callable[[DeliveryState], DeliveryState]) -> None:
+        with contextlib.suppress(OSError):
+            update_state(self.paths, change)
+
+
+def flush_outbox(
+    *,
+    paths: ArchonPaths,
+    build: BuildInfo,
+    env: Mapping[str, str],
+    policy: FlushPolicy | None = None,
+    now: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FlushReport:
+    """One flusher run in this process (see the module docstring). Raises only ``OSError`` from the disk."""
+    run = _Run(
+        paths=paths, build=build, env=env, policy=policy or FlushPolicy(), now=now, monotonic=monotonic, sleep=sleep
+    )
+    try:
+        first = True
+        while True:
+            lock = FileLock(paths.flush_lock)
+            if not lock.acquire(timeout=0):
+                if first:
+                    run.report.outcome = "busy"
+                return run.report
+            try:
+                lock.describe_holder(f"since {now():.3f}")
+                if not run.allowed():
+                    run.report.outcome = "not allowed"
+                    return run.report
+                if first and not run.prepare():
+                    return run.report
+                first = False
+                if not run.drain():
+                    return run.report
+            finally:
+                lock.release()
+            # An event recorded while we held the lock found it busy and started no flusher: take it too.
+            if run.outbox.pending_count() == 0 or run.remaining() < run.policy.min_request_seconds:
+                return run.report
+    finally:
+        if run.sender is not None:
+            run.sender.close()
+
+
+def _arm_watchdog(seconds: float) -> None:
+    """End this process after ``seconds``, whatever it is doing. Records are renamed atomically, so at worst a
+    claimed batch stays in ``inflight/`` and the next flusher sends it again, with the same uuids."""
+    timer = threading.Timer(seconds, os._exit, args=(EXIT_DEADLINE,))
+    timer.daemon = True
+    timer.start()
+
+
+def run_flusher(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> int:
+    """The whole job of the detached flusher process (``archon __archon-telemetry-flush__``). Always returns 0."""
+    policy = FlushPolicy()
+    _arm_watchdog(policy.deadline_seconds)
+    silence_posthog_logging()
+    with contextlib.suppress(OSError):
+        os.chdir(paths.home)  # never keep the user's working directory busy
+    with contextlib.suppress(Exception):
+        flush_outbox(
+            paths=paths,
+            build=build,
+            env=runtime.env,
+            policy=policy,
+            now=lambda: runtime.now().timestamp(),
+            monotonic=runtime.monotonic,
+        )
+    return 0

@@ -1,0 +1,265 @@
+"""The durable, bounded outbox of events waiting to be sent: one small file per event.
+
+Layout under ``~/.archon/telemetry/``::
+
+    outbox/<time_ns>-<uuid>-<size>.json     recorded, waiting
+    inflight/<same name>                    claimed by the running flusher (moved back if it dies)
+
+Why one file per event:
+
+- **Crash-safe.** A record is written to a temp file and renamed into place, so it is either whole or absent;
+  a process killed at any point leaves at worst a ``.tmp`` file, which readers ignore and the flusher removes.
+  A record that is unreadable anyway (e.g. cut short by a power loss) is skipped and counted, never fatal.
+- **Concurrent without locks on the hot path.** Appenders only create new, uniquely named files. The one
+  flusher (see :mod:`archon.telemetry.flusher`) *claims* a batch by renaming files into ``inflight/``; a rename
+  succeeds for exactly one process, so each event is sent by exactly one flusher and deleted once accepted.
+- **Bounded cheaply.** The name carries the record's size, so a directory listing (no ``stat``) gives both the
+  count and the bytes. When the outbox holds more than ``max_events`` or ``max_bytes`` the oldest records are
+  deleted (under ``state.lock``) and counted in ``state.json``, which ``telemetry status`` shows.
+
+Appending costs one small write and one rename; the listing to enforce the bound happens on an instance's
+first append and again only when that instance could have reached the bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from archon.atomic import ensure_private_dir
+from archon.paths import ArchonPaths
+from archon.telemetry.queued import QueuedEvent
+from archon.telemetry.record import Entry, decode_event, encode_event, list_entries, read_events, record_name
+from archon.telemetry.state import DeliveryState, read_state, update_state
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_EVENTS",
+    "Claim",
+    "Outbox",
+    "OutboxStats",
+]
+
+DEFAULT_MAX_EVENTS = 1000
+DEFAULT_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending: int
+    dropped_overflow: int
+    dropped_rejected: int
+    dropped_corrupt: int
+
+    @property
+    def dropped(self) -> int:
+        return self.dropped_overflow + self.dropped_rejected + self.dropped_corrupt
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Records a flusher took out of the outbox: their in-flight paths and the events they hold."""
+
+    items: tuple[tuple[Path, QueuedEvent], ...]
+    corrupt: int = 0
+
+    @property
+    def events(self) -> list[QueuedEvent]:
+        return [event for _, event in self.items]
+
+
+class Outbox:
+    """Events recorded and not yet accepted by the server. Safe to use from many processes at once."""
+
+    def __init__(
+        self,
+        paths: ArchonPaths,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        if max_events < 1 or max_bytes < 1:
+            raise ValueError("the outbox bounds must be positive")
+        self.paths = paths
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self._clock_ns = clock_ns
+        self._dir_ready = False
+        self._headroom_events = 0
+        self._headroom_bytes = 0
+
+    # -- recording -------------------------------------------------------------------------------------------
+
+    def append(self, event: QueuedEvent) -> None:
+        """Store ``event`` durably (temp file + rename). Raises ``OSError`` when the disk refuses; never blocks."""
+        data = encode_event(event)
+        name = record_name(time_ns=self._clock_ns(), event_uuid=event["uuid"], size=len(data))
+        directory = self.paths.outbox
+        if not self._dir_ready:
+            ensure_private_dir(directory)
+            self._dir_ready = True
+        tmp = directory / f".{name}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        self._headroom_events -= 1
+        self._headroom_bytes -= len(data)
+        if self._headroom_events < 0 or self._headroom_bytes < 0:
+            self.enforce_bound()
+
+    def enforce_bound(self) -> int:
+        """Delete the oldest waiting records until the outbox is within its bounds; how many were dropped.
+
+        Claimed (in-flight) records count toward the bound but are never dropped here.
+        """
+        waiting = list_entries(self.paths.outbox)
+        claimed = list_entries(self.paths.outbox_inflight)
+        count = len(waiting) + len(claimed)
+        size = sum(entry.size for entry in waiting) + sum(entry.size for entry in claimed)
+        dropped = 0
+        if count > self.max_events or size > self.max_bytes:
+            excess: list[Entry] = []
+            for entry in waiting:
+                if count - len(excess) <= self.max_events and size <= self.max_bytes:
+                    break
+                excess.append(entry)
+                size -= entry.size
+            outcome = self._drop(excess)
+            if outcome is None:  # state.lock stayed busy: try again on the next append
+                self._headroom_events = self._headroom_bytes = 0
+                return 0
+            dropped = outcome
+            count -= len(excess)
+        self._headroom_events = self.max_events - count
+        self._headroom_bytes = self.max_bytes - size
+        return dropped
+
+    def _drop(self, entries: list[Entry]) -> int | None:
+        dropped = 0
+
+        def drop(state: DeliveryState) -> DeliveryState:
+            nonlocal dropped
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):  # claimed or dropped by someone else meanwhile
+                    (self.paths.outbox / entry.name).unlink()
+                    dropped += 1
+            return replace(state, dropped_overflow=state.dropped_overflow + dropped)
+
+        return None if update_state(self.paths, drop) is None else dropped
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _all_entries(self) -> list[tuple[Path, Entry]]:
+        found = [(self.paths.outbox_inflight, e) for e in list_entries(self.paths.outbox_inflight)]
+        found += [(self.paths.outbox, e) for e in list_entries(self.paths.outbox)]
+        found.sort(key=lambda item: item[1])
+        return found
+
+    def pending(self) -> list[QueuedEvent]:
+        """Every event not yet accepted (waiting or being sent), oldest first. Unreadable records are skipped."""
+        return list(read_events(directory / entry.name for directory, entry in self._all_entries()))
+
+    def pending_count(self) -> int:
+        return len(list_entries(self.paths.outbox)) + len(list_entries(self.paths.outbox_inflight))
+
+    def stats(self) -> OutboxStats:
+        state = read_state(self.paths.telemetry_state)
+        return OutboxStats(
+            pending=self.pending_count(),
+            dropped_overflow=state.dropped_overflow,
+            dropped_rejected=state.dropped_rejected,
+            dropped_corrupt=state.dropped_corrupt,
+        )
+
+    def dropped_count(self) -> int:
+        """Events that will never be sent: dropped for the bound, rejected by the server, or unreadable."""
+        return read_state(self.paths.telemetry_state).dropped
+
+    # -- deleting --------------------------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> Claim:
+        """Move up to ``limit`` of the oldest waiting records into ``inflight/`` and read them.
+
+        Only the flusher calls this, while it holds the flush lock. Unreadable records are deleted and counted.
+        """
+        ensure_private_dir(self.paths.outbox_inflight)
+        items: list[tuple[Path, QueuedEvent]] = []
+        corrupt = 0
+        for entry in list_entries(self.paths.outbox)[:limit]:
+            target = self.paths.outbox_inflight / entry.name
+            try:
+                os.replace(self.paths.outbox / entry.name, target)
+                raw = target.read_bytes()
+            except FileNotFoundError:  # dropped for the bound or cleared meanwhile
+                continue
+            event = decode_event(raw)
+            if event is None:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                corrupt += 1
+            else:
+                items.append((target, event))
+        return Claim(items=tuple(items), corrupt=corrupt)
+
+    def acknowledge(self, claim: Claim) -> None:
+        """Delete claimed records: the server accepted them, or rejected them for good."""
+        for path, _ in claim.items:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def unclaim(self, claim: Claim) -> None:
+        """Put claimed records back, unchanged (same name, same uuid), for a later attempt."""
+        for path, _ in claim.items:
+            with contextlib.suppress(FileNotFoundError):  # cleared by `telemetry off` meanwhile
+                os.replace(path, self.paths.outbox / path.name)
+
+    def reclaim_orphans(self) -> int:
+        """Move records a dead flusher had claimed back into the outbox. Call only while holding the flush lock."""
+        moved = 0
+        for entry in list_entries(self.paths.outbox_inflight):
+            with contextlib.suppress(FileNotFoundError):
+                ensure_private_dir(self.paths.outbox)
+                os.replace(self.paths.outbox_inflight / entry.name, self.paths.outbox / entry.name)
+                moved += 1
+        return moved
+
+    def remove_stale_temp_files(self, *, older_than_seconds: float, now: float) -> int:
+        """Delete temp files left by appenders that were killed mid-write."""
+        removed = 0
+        try:
+            names = os.listdir(self.paths.outbox)
+        except OSError:
+            return 0
+        for name in names:
+            if not (name.startswith(".") and name.endswith(".tmp")):
+                continue
+            path = self.paths.outbox / name
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > older_than_seconds:
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    def clear(self) -> int:
+        """Delete every event not yet sent (``telemetry off``); how many were deleted."""
+        deleted = 0
+        for directory, entry in self._all_entries():
+            with contextlib.suppress(FileNotFoundError):
+                (directory / entry.name).unlink()
+                deleted += 1
+        return deleted
