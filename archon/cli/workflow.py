@@ -1,9 +1,147 @@
-"""``archon workflow``: list, run, validate."""
+"""``archon workflow``: list, validate and run workflows."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from archon.cli.context import get_app
+from archon.cli.workflow_events import WorkflowTelemetry
+from archon.cli.workflow_render import (
+    ProgressDisplay,
+    catalog_json,
+    final_outputs,
+    plan_json,
+    plan_text,
+    run_json,
+    run_summary,
+)
+from archon.config import read_config
+from archon.workflows.assistant import choose_assistant
+from archon.workflows.catalog import load_catalog, load_workflow_file
+from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
+from archon.workflows.executor import run_workflow
+from archon.workflows.observer import Observers, RunObserver
+from archon.workflows.plan import plan_run
+from archon.workflows.results import RunResult
+from archon.workflows.template import parse_inputs
 
 __all__ = ["app"]
 
+EXIT_INVALID = 2
+
 app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@app.command("list")
+def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the workflows you can run: bundled ones, ~/.archon/workflows and the repository's .archon/workflows."""
+    application = get_app(ctx)
+    catalog = load_catalog(paths=application.paths, cwd=application.runtime.cwd)
+    if as_json:
+        _echo_json(catalog_json(catalog))
+    else:
+        width = max((len(name) for name in catalog.workflows), default=0)
+        for name in sorted(catalog.workflows):
+            workflow = catalog.workflows[name]
+            summary = " ".join(workflow.description.split())
+            if len(summary) > 100:
+                summary = summary[:97] + "..."
+            origin = f"[{workflow.origin}]"
+            typer.echo(f"{name:<{width}}  {origin:<9}  {summary}")
+    for error in catalog.errors.values():
+        typer.echo(f"archon: error: {error.message}", err=True)
+    if catalog.errors:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The workflow file to check.")],
+) -> None:
+    """Check a workflow file (YAML, fields, dependencies, commands) without running it."""
+    application = get_app(ctx)
+    workflow = load_workflow_file(path, paths=application.paths, cwd=application.runtime.cwd)
+    levels = len(workflow.levels())
+    typer.echo(f"{path}: ok: workflow {workflow.name!r}, {len(workflow.nodes)} nodes in {levels} levels")
+
+
+def _failure_message(result: RunResult) -> str:
+    failed = [r for r in result.nodes if r.status == "failed"]
+    skipped = sum(1 for r in result.nodes if r.status == "skipped")
+    parts = [
+        f"node {r.node.id!r} failed ({r.failure.classification}: {r.failure.reason})"
+        for r in failed
+        if r.failure is not None
+    ]
+    tail = f"; {skipped} dependent node(s) skipped" if skipped else ""
+    return f"workflow {result.workflow.name!r} failed: {'; '.join(parts)}{tail}"
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    *,
+    name: Annotated[str, typer.Argument(help="The workflow to run (see `archon workflow list`).")],
+    arguments: Annotated[
+        list[str] | None, typer.Argument(help="Text for $ARGUMENTS (joined with spaces).", show_default=False)
+    ] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="NAME=VALUE for $NAME / ${NAME}; repeatable.", show_default=False),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run, run nothing.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid."""
+    application = get_app(ctx)
+    runtime = application.runtime
+    workflow = load_catalog(paths=application.paths, cwd=runtime.cwd).get(name)
+    values = parse_inputs(inputs or [])
+    args = arguments or []
+    choice = choose_assistant(workflow.provider, read_config(application.paths.config))
+    if choice.warning is not None and workflow.uses_provider:
+        typer.echo(f"archon: warning: {choice.warning}", err=True)
+    if dry_run:
+        plan = plan_run(workflow, arguments=args, inputs=values, provider=choice.provider, env=runtime.env)
+        if as_json:
+            _echo_json(plan_json(plan))
+        else:
+            typer.echo("\n".join(plan_text(plan)))
+        return
+    observers: list[RunObserver] = [WorkflowTelemetry(application.telemetry, is_cli_invoked=True)]
+    if runtime.stderr_is_tty:
+        observers.append(ProgressDisplay())
+    result = run_workflow(
+        workflow,
+        arguments=args,
+        inputs=values,
+        provider=choice.provider,
+        env=runtime.env,
+        cwd=runtime.cwd,
+        observer=Observers(*observers),
+        monotonic=runtime.monotonic,
+    )
+    if as_json:
+        _echo_json(run_json(result))
+    else:
+        outputs = final_outputs(result)
+        for node_id, output in outputs:
+            if len(outputs) > 1:
+                typer.echo(f"== {node_id} ==")
+            typer.echo(output, nl=not output.endswith("\n"))
+        typer.echo("\n".join(run_summary(result)), err=True)
+    if isinstance(result.error, ProviderNotFoundError):
+        raise result.error
+    if not result.ok:
+        raise WorkflowFailedError(_failure_message(result))

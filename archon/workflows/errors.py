@@ -15,6 +15,7 @@ __all__ = [
     "NodeTimeoutError",
     "ProviderNotFoundError",
     "WorkflowDefinitionError",
+    "WorkflowFailedError",
     "WorkflowNotFoundError",
 ]
 
@@ -62,3 +63,7 @@ class NodeCommandError(ArchonError):
 
 class NodeSpawnError(ArchonError):
     """A node's process could not be started at all (missing interpreter, arguments too long, ...)."""
+
+
+class WorkflowFailedError(ArchonError):
+    """A run ended with a failed node; the message names it and its classification."""

@@ -21,6 +21,7 @@ __all__ = [
     "ProviderCli",
     "ProviderName",
     "detect_providers",
+    "find_on_path",
     "find_provider_binary",
     "provider_cli",
     "require_provider_binary",
@@ -66,15 +67,16 @@ def provider_cli(name: ProviderName) -> ProviderCli:
     return _PROVIDERS[name]
 
 
-def _search_path(env: Mapping[str, str]) -> str:
-    return env.get("PATH", os.defpath)
+def find_on_path(program: str, *, env: Mapping[str, str]) -> str | None:
+    """``shutil.which`` over the ``PATH`` of ``env`` (not of this process)."""
+    return shutil.which(program, path=env.get("PATH", os.defpath))
 
 
 def find_provider_binary(name: ProviderName, *, env: Mapping[str, str]) -> str | None:
     """The full path of the provider's binary, or None when it is not installed (or the override is wrong)."""
     cli = _PROVIDERS[name]
     candidate = env.get(cli.env_override, "").strip() or cli.default_binary
-    return shutil.which(candidate, path=_search_path(env))
+    return find_on_path(candidate, env=env)
 
 
 def require_provider_binary(name: ProviderName, *, env: Mapping[str, str]) -> str:
