@@ -1,25 +1,41 @@
-"""The root ``archon`` command and the single place where errors become exit codes."""
+"""The root ``archon`` command, the single place where errors become exit codes, and the telemetry around
+every command (invoked, completed, uncaught errors). Telemetry never prints to stdout, never raises and never
+changes an exit code."""
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, NoReturn
 
 import typer
+import typer.main
 
+from archon.buildinfo import BuildInfo, current_build
 from archon.cli import setup as setup_cmd
 from archon.cli import telemetry as telemetry_cmd
 from archon.cli import workflow as workflow_cmd
-from archon.cli.context import Application, get_app
+from archon.cli.context import Application, EventSink, NullSink, get_app
+from archon.cli.invocation import CommandPath, command_path
+from archon.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_raises
 from archon.cli.version import render_version, version
 from archon.errors import ArchonError
+from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.events import BinaryStartup, CliCommandCompleted, CliCommandInvoked, ErrorUncaught
+from archon.telemetry.flusher import run_flusher
+from archon.telemetry.notice import first_run_notice, mark_first_run_done, needs_first_run_notice
+from archon.telemetry.queued import QueuedEvent
+from archon.telemetry.sanitize import error_class, where
+from archon.telemetry.session import TelemetrySession
+from archon.telemetry.spawn import FLUSH_ARGUMENT
 
-__all__ = ["app", "main", "run"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "app", "main", "run"]
 
-EXIT_INTERRUPTED = 130
+_log = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="archon",
@@ -60,11 +76,36 @@ def _report_error(message: str) -> None:
     typer.echo(f"archon: error: {message}", err=True)
 
 
-def run(args: Sequence[str], *, runtime: Runtime) -> int:
-    """Run archon with ``args`` and return the exit code. Every exception ends here."""
-    application = Application(runtime=runtime)
+def _show_debug_event(event: QueuedEvent) -> None:
+    typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
+
+
+def _records(path: CommandPath) -> bool:
+    """Commands that change telemetry itself are never recorded: not the opt-in, not the opt-out (whose pending
+    events it just deleted), not the identity reset (which must not be tied to the old id or create a new one)."""
+    return not path.is_("telemetry", "on", "off", "clear")
+
+
+def _print_first_run_notice(application: Application, session: TelemetrySession) -> None:
     try:
-        result = app(args=list(args), prog_name="archon", standalone_mode=False, obj=application)
+        if needs_first_run_notice(application.paths):
+            typer.echo(first_run_notice(consent=session.consent(), build=application.build), err=True)
+            mark_first_run_done(application.paths)
+    except Exception:  # the notice is a courtesy; it never stops a command
+        return
+
+
+def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
+    command: Callable[[], object], application: Application, path: CommandPath
+) -> int:
+    """Run the command and map every outcome to an exit code. The only place errors become exit codes."""
+    sink = application.telemetry
+    runtime = application.runtime
+    try:
+        if application.build.is_binary:
+            sink.record(BinaryStartup())
+        sink.record(CliCommandInvoked(command=path.command, subcommand=path.subcommand))
+        result = command()
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # usage errors, bad parameters, "no command given" help
@@ -72,21 +113,63 @@ def run(args: Sequence[str], *, runtime: Runtime) -> int:
         if callable(show):
             show()
         else:
-            _report_error(exc.format_message())
-        return exc.exit_code
+            _report_error(str(exc))
+        return int(getattr(exc, "exit_code", 2))
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
+    except Terminated:
+        typer.echo("Terminated.", err=True)
+        return EXIT_TERMINATED
     except ArchonError as exc:
         _report_error(exc.message)
         return exc.exit_code
     except Exception as exc:
+        sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
         if runtime.debug:
             traceback.print_exc()
         else:
             _report_error(f"unexpected internal error ({type(exc).__name__}). Re-run with ARCHON_DEBUG=1 for details.")
         return 1
     return result if isinstance(result, int) else 0
+
+
+def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None) -> int:
+    """Run archon with ``args`` and return the exit code. Every exception ends here.
+
+    ``build`` defaults to this artefact's build-time constants; tests pass others (e.g. a keyed build).
+    """
+    argv = list(args)
+    build = build or current_build()
+    if argv[:1] == [FLUSH_ARGUMENT]:  # the detached flusher this CLI starts: no parsing, no telemetry of its own
+        return run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=build)
+    application = Application(runtime=runtime, build=build)
+    session = TelemetrySession(
+        runtime=runtime, paths=application.paths, build=application.build, show=_show_debug_event
+    )
+    root_command = typer.main.get_command(app)
+    path = command_path(root_command, argv)
+    sink: EventSink = session if _records(path) else NullSink()
+    application.telemetry = sink
+    started = runtime.monotonic()
+    with sigterm_raises():
+        _print_first_run_notice(application, session)
+        exit_code = _invoke(
+            lambda: root_command.main(args=argv, prog_name="archon", standalone_mode=False, obj=application),
+            application,
+            path,
+        )
+        try:
+            duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
+            sink.record(
+                CliCommandCompleted(
+                    command=path.command, subcommand=path.subcommand, exit_code=exit_code, duration_ms=duration_ms
+                )
+            )
+            session.finish()
+        except (Exception, KeyboardInterrupt, Terminated):  # telemetry never changes an exit code
+            _log.debug("telemetry: could not finish", exc_info=True)
+    return exit_code
 
 
 def main() -> NoReturn:

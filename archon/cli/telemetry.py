@@ -1,9 +1,155 @@
-"""``archon telemetry``: on, off, status, inspect, clear, policy."""
+"""``archon telemetry``: on, off, status, inspect, clear, policy. See docs/telemetry.md."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
 
-__all__ = ["app"]
+from archon.cli.context import Application, get_app
+from archon.config import read_config, set_config_value
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.history import recent_events
+from archon.telemetry.identity import delete_identity, ensure_identity, read_identity
+from archon.telemetry.notice import POLICY_URL
+from archon.telemetry.outbox import Outbox
+from archon.telemetry.status import (
+    DISABLE_HINT,
+    INSPECT_HINT,
+    KEY_EMBEDDED,
+    KEY_NONE,
+    TelemetryStatus,
+    telemetry_status,
+)
+
+__all__ = ["INSPECT_LIMIT", "app"]
+
+INSPECT_LIMIT = 10
+_ENABLED_KEY = ("telemetry", "enabled")
 
 app = typer.Typer(help="Opt-in, anonymous usage telemetry: turn it on or off, see what is sent.", no_args_is_help=True)
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"archon: warning: {message}", err=True)
+
+
+def _overridden(application: Application, *, wanted: bool) -> str | None:
+    """Why the setting just written does not decide, if something outranks config.yaml."""
+    consent = resolve_consent(application.runtime.env, read_config(application.paths.config))
+    if consent.enabled != wanted:
+        return consent.explanation
+    return None
+
+
+@app.command("on")
+def on(ctx: typer.Context) -> None:
+    """Turn telemetry on: write telemetry.enabled: true to config.yaml and create the anonymous id."""
+    application = get_app(ctx)
+    set_config_value(application.paths.config, _ENABLED_KEY, True)
+    identity = ensure_identity(application.paths)
+    typer.echo("Telemetry is on. Thank you: it tells us which commands and bundled workflows are used and fail.")
+    typer.echo(f"Anonymous id: {identity.distinct_id} (random; delete it any time with `archon telemetry clear`)")
+    typer.echo(
+        "Sent: archon's own command and workflow names, exit codes, durations, error class names, and archon's "
+        "version, OS, CPU architecture and Python version. Never paths, arguments, your workflow names, prompts, "
+        "output, error messages, environment values or hostnames."
+    )
+    typer.echo(f"See exactly what is sent: {INSPECT_HINT}")
+    typer.echo(f"Turn it off:              {DISABLE_HINT}")
+    typer.echo(f"Policy:                   {POLICY_URL}")
+    reason = _overridden(application, wanted=True)
+    if reason is not None:
+        _warn(f"config.yaml now says on, but telemetry stays {reason}")
+    if not application.build.key_embedded:
+        _warn("this is a development build with no telemetry key embedded, so nothing will be sent")
+
+
+@app.command("off")
+def off(ctx: typer.Context) -> None:
+    """Turn telemetry off: write telemetry.enabled: false and delete events not yet sent. Keeps the id."""
+    application = get_app(ctx)
+    try:
+        set_config_value(application.paths.config, _ENABLED_KEY, False)
+    finally:
+        deleted = Outbox(application.paths).clear()
+    typer.echo(f"Telemetry is off. Deleted {deleted} pending event(s) that had not been sent.")
+    if read_identity(application.paths) is not None:
+        typer.echo("Your anonymous id was kept; `archon telemetry clear` deletes it.")
+    reason = _overridden(application, wanted=False)
+    if reason is not None:
+        _warn(f"config.yaml now says off, but telemetry stays {reason}")
+
+
+def _age(seconds: int | None) -> str:
+    if seconds is None:
+        return "unknown"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return f"{seconds} second{'s' if seconds != 1 else ''} ago"
+
+
+def _render_status(status: TelemetryStatus) -> list[str]:
+    key = f"{status.build.key_prefix}... ({KEY_EMBEDDED})" if status.build.key_embedded else KEY_NONE
+    identity = status.identity
+    last = status.last_event
+    lines = [
+        f"Telemetry:    {status.consent.explanation}",
+        f"Decided by:   {status.consent.source}",
+    ]
+    if status.consent.problem:
+        lines.append(f"Problem:      {status.consent.problem}")
+    lines += [
+        f"Sending:      {'yes' if status.sending else f'no ({status.not_sending_because})'}",
+        "Anonymous id: "
+        + (f"{identity.distinct_id} (created {identity.created.date().isoformat()})" if identity else "none"),
+        f"Host:         {status.build.posthog_host}",
+        f"Key:          {key}",
+        "Last event:   " + (f"{last.event} at {last.timestamp} ({_age(last.age_seconds)})" if last else "none"),
+        f"Pending:      {status.pending} event(s) not yet sent",
+        f"Dropped:      {status.dropped} event(s) (outbox full or rejected by the server)",
+        f"Turn off:     {DISABLE_HINT}",
+        f"Inspect:      {INSPECT_HINT}",
+        f"Policy:       {POLICY_URL}",
+    ]
+    return lines
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Show whether telemetry is on and why, the anonymous id, the last event and what is waiting to be sent."""
+    application = get_app(ctx)
+    result = telemetry_status(runtime=application.runtime, paths=application.paths, build=application.build)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    typer.echo("\n".join(_render_status(result)))
+
+
+@app.command("inspect")
+def inspect(ctx: typer.Context) -> None:
+    """Print the last 10 events exactly as sent or queued, as JSON. Sends nothing."""
+    events = recent_events(get_app(ctx).paths, limit=INSPECT_LIMIT)
+    typer.echo(json.dumps({"events": events}, indent=2))
+
+
+@app.command("clear")
+def clear(ctx: typer.Context) -> None:
+    """Delete the anonymous id. Consent is unchanged; if telemetry is on, the next run uses a new random id."""
+    application = get_app(ctx)
+    if delete_identity(application.paths):
+        typer.echo("Deleted the anonymous id. Events recorded from now on use a new random id.")
+    else:
+        typer.echo("There was no anonymous id to delete.")
+
+
+@app.command("policy")
+def policy() -> None:
+    """Print the link to the telemetry policy (what is sent, why, and how to turn it off)."""
+    typer.echo(POLICY_URL)

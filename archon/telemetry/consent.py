@@ -145,5 +145,5 @@ def _from_config(config: ConfigState) -> Consent:
     return Consent(
         enabled=False,
         source="default",
-        explanation="off: telemetry is off by default (run `archon telemetry on` to opt in)",
+        explanation="off: telemetry is off by default; `archon telemetry on` opts in",
     )

@@ -1,0 +1,192 @@
+"""The telemetry wiring around every command: what is recorded, what is printed where, and exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archon.cli.app import _invoke
+from archon.cli.context import Application
+from archon.cli.invocation import CommandPath
+from archon.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, sigterm_raises
+from archon.paths import ArchonPaths
+from archon.runtime import Runtime
+from archon.telemetry.events import SafeName
+from archon.telemetry.outbox import Outbox
+from archon.telemetry.queued import QueuedEvent
+from archon.telemetry.session import TelemetrySession
+from archon.telemetry.spawn import FLUSH_ARGUMENT
+from tests.cli.conftest import KEYED_BUILD, Invoke
+
+COMMANDS = [
+    ["version"],
+    ["--version"],
+    ["--help"],
+    ["telemetry", "status"],
+    ["telemetry", "status", "--json"],
+    ["telemetry", "inspect"],
+    ["telemetry", "policy"],
+    ["no-such-command"],
+    [],
+]
+
+
+@pytest.fixture
+def paths(isolation: Path) -> ArchonPaths:
+    return ArchonPaths(isolation)
+
+
+def _debug_events(stderr: str) -> list[QueuedEvent]:
+    prefix = "archon telemetry (debug, not sent): "
+    return [json.loads(line.removeprefix(prefix)) for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+def test_default_records_nothing_and_creates_no_identity(invoke: Invoke, paths: ArchonPaths) -> None:
+    for args in COMMANDS:
+        invoke(*args, build=KEYED_BUILD)
+    assert not paths.telemetry_id.exists()
+    assert not paths.telemetry_dir.exists()
+    assert sorted(p.name for p in paths.home.iterdir()) == [".first-run-completed"]
+
+
+def test_first_run_notice_goes_to_stderr_once(invoke: Invoke, paths: ArchonPaths) -> None:
+    first = invoke("telemetry", "status", "--json")
+    assert "This notice is shown once." in first.stderr
+    assert "notice" not in first.stdout
+    json.loads(first.stdout)  # --json output stays pure JSON
+    assert paths.first_run_marker.exists()
+    second = invoke("telemetry", "status", "--json")
+    assert "notice" not in second.stderr
+
+
+def test_every_command_records_invoked_and_completed(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)
+    invoke("no-such-command", build=KEYED_BUILD)
+    invoke("telemetry", "status", build=KEYED_BUILD)
+    seen = [
+        (e["event"], e["properties"]["command"], e["properties"]["subcommand"], e["properties"].get("exit_code"))
+        for e in Outbox(paths).pending()
+    ]
+    assert seen == [
+        ("cli.command_invoked", "version", "", None),
+        ("cli.command_completed", "version", "", 0),
+        ("cli.command_invoked", "user-defined", "", None),
+        ("cli.command_completed", "user-defined", "", 2),
+        ("cli.command_invoked", "telemetry", "status", None),
+        ("cli.command_completed", "telemetry", "status", 0),
+    ]
+    for event in Outbox(paths).pending():
+        if event["event"] == "cli.command_completed":
+            assert isinstance(event["properties"]["duration_ms"], int)
+            assert event["properties"]["duration_ms"] >= 0
+
+
+def test_binary_startup_only_in_the_binary(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=dataclasses.replace(KEYED_BUILD, is_binary=True))
+    events = Outbox(paths).pending()
+    assert [e["event"] for e in events] == ["binary.startup", "cli.command_invoked", "cli.command_completed"]
+    assert events[0]["properties"]["archon_is_binary"] is True
+    invoke("version", build=KEYED_BUILD)
+    assert "binary.startup" not in [e["event"] for e in Outbox(paths).pending()[3:]]
+
+
+def test_debug_mode_prints_events_to_stderr_only(invoke: Invoke, paths: ArchonPaths) -> None:
+    plain = invoke("version", build=KEYED_BUILD)
+    debug = invoke("version", env={"ARCHON_TELEMETRY_DEBUG": "1"}, build=KEYED_BUILD)
+    assert debug.stdout == plain.stdout
+    events = _debug_events(debug.stderr)
+    assert [e["event"] for e in events] == ["cli.command_invoked", "cli.command_completed"]
+    assert {e["distinct_id"] for e in events} == {"debug-preview"}
+    assert not paths.telemetry_id.exists()
+    assert not paths.telemetry_dir.exists()
+
+
+def test_telemetry_failures_never_change_the_outcome(invoke: Invoke, paths: ArchonPaths) -> None:
+    expected = invoke("version", build=KEYED_BUILD)
+    paths.telemetry_dir.parent.mkdir(parents=True, exist_ok=True)
+    paths.telemetry_dir.write_text("not a directory", encoding="utf-8")  # the outbox cannot be created
+    result = invoke("version", env={"ARCHON_TELEMETRY": "on"}, build=KEYED_BUILD)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, expected.stdout, "")
+
+
+# -- the single error -> exit code place, with telemetry ------------------------------------------------------
+
+
+def _debug_application(isolation: Path) -> tuple[Application, list[QueuedEvent]]:
+    shown: list[QueuedEvent] = []
+    runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=isolation, cwd=isolation)
+    session = TelemetrySession(runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, show=shown.append)
+    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=session), shown
+
+
+PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
+
+
+def _crash_in_archon() -> object:
+    from archon.config import set_config_value
+
+    set_config_value(Path("/tmp/db.internal.example.com"), (), "x")  # raises ValueError inside archon
+    return 0
+
+
+def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    application, shown = _debug_application(isolation)
+    assert _invoke(_crash_in_archon, application, PATH) == 1
+    errors = [e for e in shown if e["event"] == "error.uncaught"]
+    assert len(errors) == 1
+    assert {k: errors[0]["properties"][k] for k in ("error_class", "where")} == {
+        "error_class": "ValueError",
+        "where": "set_config_value",
+    }
+    assert "example.com" not in json.dumps(shown)
+    assert "unexpected internal error (ValueError)" in capsys.readouterr().err
+
+
+def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    application, _ = _debug_application(isolation)
+
+    def interrupted() -> object:
+        raise KeyboardInterrupt
+
+    assert _invoke(interrupted, application, PATH) == EXIT_INTERRUPTED
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    application, _ = _debug_application(isolation)
+
+    def terminated() -> object:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler raises Terminated here, at once
+        return 0
+
+    before = signal.getsignal(signal.SIGTERM)
+    with sigterm_raises():
+        assert _invoke(terminated, application, PATH) == EXIT_TERMINATED
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_flush_argument_goes_to_the_flusher_before_any_parsing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHON_", "POSTHOG_", "DO_NOT_TRACK"))}
+    env["ARCHON_HOME"] = str(home)
+    result = subprocess.run(
+        [sys.executable, "-m", "archon", FLUSH_ARGUMENT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert not (home / ".first-run-completed").exists()  # no notice, no CLI at all

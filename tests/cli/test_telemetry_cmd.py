@@ -1,0 +1,283 @@
+"""``archon telemetry on|off|status|inspect|clear|policy`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archon.config import read_config
+from archon.paths import ArchonPaths
+from archon.telemetry.events import CliCommandInvoked, SafeName
+from archon.telemetry.identity import read_identity
+from archon.telemetry.notice import POLICY_URL
+from archon.telemetry.outbox import Outbox
+from archon.telemetry.queued import common_properties, make_queued
+from tests.cli.conftest import KEYED_BUILD, Invoke
+from tests.conftest import TEST_KEY
+
+STATUS_KEYS = {
+    "enabled",
+    "sending",
+    "source",
+    "explanation",
+    "problem",
+    "not_sending_because",
+    "anonymous_id",
+    "anonymous_id_created",
+    "host",
+    "key",
+    "key_status",
+    "last_event",
+    "pending_events",
+    "dropped_events",
+    "debug_preview",
+    "disable",
+    "inspect",
+    "policy",
+}
+
+
+@pytest.fixture
+def paths(isolation: Path) -> ArchonPaths:
+    return ArchonPaths(isolation)
+
+
+def _queue(paths: ArchonPaths, count: int) -> list[str]:
+    outbox = Outbox(paths)
+    uuids = []
+    for index in range(count):
+        event = make_queued(
+            CliCommandInvoked(command=SafeName("version"), subcommand=SafeName("")),
+            common=common_properties(KEYED_BUILD),
+            distinct_id="00000000-0000-4000-8000-000000000000",
+            now=datetime(2026, 1, 1, 0, 0, index, tzinfo=UTC),
+        )
+        outbox.append(event)
+        uuids.append(event["uuid"])
+    return uuids
+
+
+def _status(invoke: Invoke, **kwargs: object) -> dict[str, object]:
+    result = invoke("telemetry", "status", "--json", **kwargs)
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+# -- on ------------------------------------------------------------------------------------------------------
+
+
+def test_on_writes_config_keeps_the_rest_and_creates_the_identity(invoke: Invoke, paths: ArchonPaths) -> None:
+    paths.home.mkdir(mode=0o700)
+    paths.config.write_text("# my settings\ndefaultAssistant: claude  # keep me\n", encoding="utf-8")
+    result = invoke("telemetry", "on", build=KEYED_BUILD)
+    assert result.exit_code == 0, result.stderr
+    text = paths.config.read_text(encoding="utf-8")
+    assert "# my settings" in text
+    assert "defaultAssistant: claude  # keep me" in text
+    assert read_config(paths.config).get("telemetry", "enabled") is True
+    identity = read_identity(paths)
+    assert identity is not None
+    assert identity.distinct_id in result.stdout
+    assert "archon telemetry inspect" in result.stdout
+    assert "archon telemetry off" in result.stdout
+    assert "warning" not in result.stderr
+    if os.name == "posix":
+        assert stat.S_IMODE(paths.telemetry_id.stat().st_mode) == 0o600
+        assert stat.S_IMODE(paths.config.stat().st_mode) == 0o600
+
+
+def test_on_is_not_itself_recorded(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    assert Outbox(paths).pending_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DO_NOT_TRACK": "1"}, "DO_NOT_TRACK"),
+        ({"ARCHON_TELEMETRY": "off"}, "ARCHON_TELEMETRY"),
+        ({"ARCHON_TELEMETRY_DISABLED": "1"}, "ARCHON_TELEMETRY_DISABLED"),
+    ],
+)
+def test_on_warns_when_the_environment_overrides_it(invoke: Invoke, env: dict[str, str], named: str) -> None:
+    result = invoke("telemetry", "on", env=env, build=KEYED_BUILD)
+    assert result.exit_code == 0
+    assert "warning" in result.stderr
+    assert named in result.stderr
+
+
+def test_on_warns_on_a_build_without_a_key(invoke: Invoke) -> None:
+    result = invoke("telemetry", "on")
+    assert result.exit_code == 0
+    assert "no telemetry key" in result.stderr
+
+
+def test_on_refuses_to_overwrite_a_malformed_config(invoke: Invoke, paths: ArchonPaths) -> None:
+    paths.home.mkdir(mode=0o700)
+    paths.config.write_text("telemetry: [unclosed\n", encoding="utf-8")
+    result = invoke("telemetry", "on")
+    assert result.exit_code == 1
+    assert "not valid YAML" in result.stderr
+    assert paths.config.read_text(encoding="utf-8") == "telemetry: [unclosed\n"
+
+
+# -- off -----------------------------------------------------------------------------------------------------
+
+
+def test_off_writes_false_deletes_pending_and_keeps_the_identity(invoke: Invoke, paths: ArchonPaths) -> None:
+    assert invoke("telemetry", "on", build=KEYED_BUILD).exit_code == 0
+    identity = read_identity(paths)
+    _queue(paths, 3)
+    result = invoke("telemetry", "off", build=KEYED_BUILD)
+    assert result.exit_code == 0, result.stderr
+    assert "Deleted 3 pending event(s)" in result.stdout
+    assert read_config(paths.config).get("telemetry", "enabled") is False
+    assert Outbox(paths).pending_count() == 0  # nothing new either: off is never recorded
+    assert read_identity(paths) == identity
+
+
+def test_off_warns_when_the_environment_keeps_it_on(invoke: Invoke) -> None:
+    result = invoke("telemetry", "off", env={"ARCHON_TELEMETRY": "on"})
+    assert "ARCHON_TELEMETRY" in result.stderr
+
+
+# -- status --------------------------------------------------------------------------------------------------
+
+
+def test_status_json_shape_is_pinned(invoke: Invoke) -> None:
+    assert set(_status(invoke)) == STATUS_KEYS
+
+
+def test_status_default_is_off_and_creates_no_identity(invoke: Invoke, paths: ArchonPaths) -> None:
+    data = _status(invoke, build=KEYED_BUILD)
+    assert (data["enabled"], data["sending"], data["source"]) == (False, False, "default")
+    assert data["anonymous_id"] is None
+    assert not paths.telemetry_id.exists()
+    assert not paths.outbox.exists()
+
+
+def test_status_explains_do_not_track_over_config(invoke: Invoke) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    data = _status(invoke, env={"DO_NOT_TRACK": "1"}, build=KEYED_BUILD)
+    assert data["explanation"] == "off: DO_NOT_TRACK is set, which overrides config.yaml (enabled)"
+    human = invoke("telemetry", "status", env={"DO_NOT_TRACK": "1"}, build=KEYED_BUILD).stdout
+    assert "off: DO_NOT_TRACK is set, which overrides config.yaml (enabled)" in human
+
+
+def test_status_says_why_a_dev_build_sends_nothing(invoke: Invoke) -> None:
+    invoke("telemetry", "on")
+    data = _status(invoke)
+    assert (data["enabled"], data["sending"]) == (True, False)
+    assert data["key"] is None
+    assert data["key_status"] == "none: development build"
+    assert "no telemetry key" in str(data["not_sending_because"])
+    assert "none: development build" in invoke("telemetry", "status").stdout
+
+
+def test_status_shows_only_the_key_prefix(invoke: Invoke) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    data = _status(invoke, build=KEYED_BUILD)
+    assert data["key"] == TEST_KEY[:8]
+    assert data["key_status"] == "embedded at build time"
+    assert data["sending"] is True
+    human = invoke("telemetry", "status", build=KEYED_BUILD).stdout
+    assert TEST_KEY[:8] in human
+    assert TEST_KEY[:9] not in human
+    assert TEST_KEY[:9] not in json.dumps(data)
+
+
+def test_status_reports_an_unreadable_config(invoke: Invoke, paths: ArchonPaths) -> None:
+    paths.home.mkdir(mode=0o700)
+    paths.config.write_text("telemetry:\n  enabled: true\n bad indent: [\n", encoding="utf-8")
+    data = _status(invoke)
+    assert data["enabled"] is False
+    assert "could not be read" in str(data["problem"])
+    assert "could not be read" in invoke("telemetry", "status").stdout
+
+
+def test_status_reports_an_unknown_switch_value(invoke: Invoke) -> None:
+    data = _status(invoke, env={"ARCHON_TELEMETRY": "maybe"})
+    assert data["enabled"] is False
+    assert "not understood" in str(data["problem"])
+
+
+def test_status_shows_identity_last_event_and_counts(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    identity = read_identity(paths)
+    assert identity is not None
+    _queue(paths, 2)
+    data = _status(invoke, env={"ARCHON_TELEMETRY_DEBUG": "1"}, build=KEYED_BUILD)  # debug: records nothing new
+    assert data["anonymous_id"] == identity.distinct_id
+    assert data["anonymous_id_created"] == identity.created.isoformat(timespec="seconds")
+    assert data["pending_events"] == 2
+    assert data["dropped_events"] == 0
+    last = data["last_event"]
+    assert isinstance(last, dict)
+    assert last["event"] == "cli.command_invoked"
+    assert last["timestamp"] == "2026-01-01T00:00:01.000Z"
+    assert isinstance(last["age_seconds"], int)
+    assert data["sending"] is False
+    assert "ARCHON_TELEMETRY_DEBUG" in str(data["not_sending_because"])
+    human = invoke("telemetry", "status", env={"ARCHON_TELEMETRY_DEBUG": "1"}, build=KEYED_BUILD).stdout
+    assert "2 event(s) not yet sent" in human
+    assert "ago" in human
+
+
+# -- inspect -------------------------------------------------------------------------------------------------
+
+
+def test_inspect_prints_the_last_ten_events_as_queued(invoke: Invoke, paths: ArchonPaths) -> None:
+    uuids = _queue(paths, 12)
+    queued = {event["uuid"]: event for event in Outbox(paths).pending()}
+    result = invoke("telemetry", "inspect")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert list(shown) == ["events"]
+    assert [event["uuid"] for event in shown["events"]] == uuids[-10:]
+    for event in shown["events"]:
+        assert set(event) == {"event", "distinct_id", "uuid", "timestamp", "properties"}
+        assert event == queued[event["uuid"]]
+
+
+def test_inspect_with_nothing_recorded(invoke: Invoke, paths: ArchonPaths) -> None:
+    result = invoke("telemetry", "inspect")
+    assert json.loads(result.stdout) == {"events": []}
+    assert not paths.telemetry_id.exists()
+
+
+# -- clear, policy -------------------------------------------------------------------------------------------
+
+
+def test_clear_deletes_the_identity_only(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    config_before = paths.config.read_bytes()
+    _queue(paths, 1)
+    result = invoke("telemetry", "clear", build=KEYED_BUILD)
+    assert result.exit_code == 0
+    assert not paths.telemetry_id.exists()  # clear is not recorded, so no new id yet
+    assert paths.config.read_bytes() == config_before
+    assert Outbox(paths).pending_count() == 1
+    assert "no anonymous id" in invoke("telemetry", "clear").stdout
+
+
+def test_next_run_after_clear_gets_a_new_identity(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    old = read_identity(paths)
+    invoke("telemetry", "clear", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)
+    new = read_identity(paths)
+    assert old is not None
+    assert new is not None
+    assert new.distinct_id != old.distinct_id
+    assert {event["distinct_id"] for event in Outbox(paths).pending()} == {new.distinct_id}
+
+
+def test_policy_prints_the_link(invoke: Invoke) -> None:
+    result = invoke("telemetry", "policy")
+    assert result.stdout.strip() == POLICY_URL
