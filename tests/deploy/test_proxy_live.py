@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import posthog.request
@@ -15,7 +16,7 @@ import pytest
 import requests
 
 from tests.conftest import TEST_KEY
-from tests.deploy.proxies import RunningProxy, expected_upstream_host
+from tests.deploy.proxies import RunningProxy, expected_upstream_host, free_port, locate_tool, run_proxy
 from tests.support.ingest import IngestServer
 
 pytestmark = pytest.mark.slow
@@ -266,3 +267,14 @@ def test_upstream_status_reaches_the_sender(proxy: RunningProxy, ingest: IngestS
     answer = send(proxy, "POST", "/batch/", body=body, headers={"Content-Type": "application/json"})
     assert answer.status == status
     assert len(ingest.snapshot()) == 1
+
+
+def test_unreachable_upstream_is_502(proxy: RunningProxy, tmp_path: Path) -> None:
+    """A PostHog outage looks like one to the sender (retry later), never like acceptance or rejection."""
+    nothing_there = f"http://127.0.0.1:{free_port()}"
+    body = json.dumps({"api_key": TEST_KEY, "batch": make_events(1)}).encode()
+    with run_proxy(
+        proxy.kind, tool=locate_tool(proxy.kind), port=free_port(), upstream=nothing_there, workdir=tmp_path / "p"
+    ) as cut_off:
+        answer = send(cut_off, "POST", "/batch/", body=body, headers={"Content-Type": "application/json"})
+    assert answer.status == 502
