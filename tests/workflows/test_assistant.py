@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from archon.config import ConfigState
+from archon.workflows.assistant import choose_assistant
+
+
+def test_the_assistant_is_the_workflows_then_the_configs_then_claude(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    configured = ConfigState(path=path, exists=True, data={"defaultAssistant": "codex"})
+    assert choose_assistant("claude", configured).provider == "claude"
+    assert (choose_assistant(None, configured).provider, choose_assistant(None, configured).source) == (
+        "codex",
+        "config",
+    )
+    empty = ConfigState(path=path, exists=False)
+    assert choose_assistant(None, empty).provider == "claude"
+    assert choose_assistant(None, empty).warning is None
+    weird = choose_assistant(None, ConfigState(path=path, exists=True, data={"defaultAssistant": "gpt"}))
+    assert weird.provider == "claude"
+    assert weird.warning is not None
+    assert "defaultAssistant" in weird.warning
+    broken = choose_assistant(None, ConfigState(path=path, exists=True, error="config.yaml is not valid YAML"))
+    assert broken.provider == "claude"
+    assert broken.warning is not None
