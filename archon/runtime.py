@@ -98,7 +98,11 @@ def _isatty(stream: object) -> bool:
 
 
 def _self_command() -> tuple[str, ...]:
-    """How to start this same archon again: the frozen binary itself, or ``python -m archon``."""
+    """How to start this same archon again: the frozen binary itself, or ``python -P -m archon``.
+
+    ``-P`` keeps the working directory off ``sys.path``: without it, ``-m`` run inside any directory holding an
+    ``archon/`` package (a checkout of archon, say) would import that one instead of the installed archon.
+    """
     if getattr(sys, "frozen", False):
         return (sys.executable,)
-    return (sys.executable, "-m", "archon")
+    return (sys.executable, "-P", "-m", "archon")
