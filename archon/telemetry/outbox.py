@@ -14,8 +14,9 @@ Why one file per event:
   flusher (see :mod:`archon.telemetry.flusher`) *claims* a batch by renaming files into ``inflight/``; a rename
   succeeds for exactly one process, so each event is sent by exactly one flusher and deleted once accepted.
 - **Bounded cheaply.** The name carries the record's size, so a directory listing (no ``stat``) gives both the
-  count and the bytes. When the outbox holds more than ``max_events`` or ``max_bytes`` the oldest records are
-  deleted (under ``state.lock``) and counted in ``state.json``, which ``telemetry status`` shows.
+  count and the bytes. When the outbox holds more than ``max_events`` or ``max_bytes``, the oldest records are
+  deleted (under ``state.lock``) down to nine tenths of the bound, and counted in ``state.json``, which
+  ``telemetry status`` shows.
 
 Appending costs one small write and one rename; the listing to enforce the bound happens on an instance's
 first append and again only when that instance could have reached the bound.
@@ -46,6 +47,8 @@ __all__ = [
 
 DEFAULT_MAX_EVENTS = 1000
 DEFAULT_MAX_BYTES = 1024 * 1024
+TRIM_FRACTION = 10
+"""A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ class Outbox:
         name = record_name(time_ns=self._clock_ns(), event_uuid=event["uuid"], size=len(data))
         directory = self.paths.outbox
         if not self._dir_ready:
-            ensure_private_dir(directory)
+            for level in (self.paths.home, self.paths.telemetry_dir, directory):
+                ensure_private_dir(level)
             self._dir_ready = True
         tmp = directory / f".{name}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -127,40 +131,54 @@ class Outbox:
 
         Claimed (in-flight) records count toward the bound but are never dropped here.
         """
-        waiting = list_entries(self.paths.outbox)
-        claimed = list_entries(self.paths.outbox_inflight)
-        count = len(waiting) + len(claimed)
-        size = sum(entry.size for entry in waiting) + sum(entry.size for entry in claimed)
+        _, count, size = self._measure()
         dropped = 0
-        if count > self.max_events or size > self.max_bytes:
-            excess: list[Entry] = []
-            for entry in waiting:
-                if count - len(excess) <= self.max_events and size <= self.max_bytes:
-                    break
-                excess.append(entry)
-                size -= entry.size
-            outcome = self._drop(excess)
+        if self._over(count, size):
+            outcome = self._drop_excess()
             if outcome is None:  # state.lock stayed busy: try again on the next append
                 self._headroom_events = self._headroom_bytes = 0
                 return 0
-            dropped = outcome
-            count -= len(excess)
+            dropped, count, size = outcome
         self._headroom_events = self.max_events - count
         self._headroom_bytes = self.max_bytes - size
         return dropped
 
-    def _drop(self, entries: list[Entry]) -> int | None:
-        dropped = 0
+    def _measure(self) -> tuple[list[Entry], int, int]:
+        waiting = list_entries(self.paths.outbox)
+        claimed = list_entries(self.paths.outbox_inflight)
+        count = len(waiting) + len(claimed)
+        size = sum(entry.size for entry in waiting) + sum(entry.size for entry in claimed)
+        return waiting, count, size
+
+    def _over(self, count: int, size: int) -> bool:
+        return count > self.max_events or size > self.max_bytes
+
+    def _drop_excess(self) -> tuple[int, int, int] | None:
+        """Under state.lock, list again and drop the oldest: concurrent trims never double-drop."""
+        outcome = (0, 0, 0)
 
         def drop(state: DeliveryState) -> DeliveryState:
-            nonlocal dropped
-            for entry in entries:
-                with contextlib.suppress(FileNotFoundError):  # claimed or dropped by someone else meanwhile
+            nonlocal outcome
+            waiting, count, size = self._measure()
+            if not self._over(count, size):  # another process trimmed first
+                outcome = (0, count, size)
+                return state
+            # Trim below the bound, so the next appends have room and do not each pay for a trim.
+            keep_events = self.max_events - max(1, self.max_events // TRIM_FRACTION)
+            keep_bytes = self.max_bytes - max(1, self.max_bytes // TRIM_FRACTION)
+            dropped = 0
+            for entry in waiting:
+                if count <= keep_events and size <= keep_bytes:
+                    break
+                with contextlib.suppress(FileNotFoundError):  # claimed by the flusher meanwhile
                     (self.paths.outbox / entry.name).unlink()
                     dropped += 1
+                count -= 1
+                size -= entry.size
+            outcome = (dropped, count, size)
             return replace(state, dropped_overflow=state.dropped_overflow + dropped)
 
-        return None if update_state(self.paths, drop) is None else dropped
+        return None if update_state(self.paths, drop) is None else outcome
 
     # -- reading ---------------------------------------------------------------------------------------------
 

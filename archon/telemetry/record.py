@@ -64,6 +64,10 @@ class Entry:
     size: int
 
 
+def _by_name(entry: Entry) -> str:
+    return entry.name
+
+
 def list_entries(directory: Path) -> list[Entry]:
     """The records in ``directory``, oldest first; a missing directory is empty. Ignores every other file."""
     try:
@@ -75,7 +79,7 @@ def list_entries(directory: Path) -> list[Entry]:
         match = _NAME.fullmatch(name)
         if match is not None:
             entries.append(Entry(name, int(match["size"])))
-    entries.sort()
+    entries.sort(key=_by_name)  # zero-padded time first: name order is recording order
     return entries
 
 

@@ -1,0 +1,157 @@
+"""The sender, against the loopback ingest server: exactly the allow-list arrives, and every answer maps to
+accepted / retry / rejected. The posthog library is the real one; only the server is a stand-in."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+import sys
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from archon.telemetry.events import ALL_EVENTS, PRIVACY_PROPERTIES, SDK_PROPERTIES, CommonProperties
+from archon.telemetry.queued import QueuedEvent
+from archon.telemetry.sender import Sender, allowed_properties, strip_to_allow_list
+from tests.support.delivery import keyed_build, make_event
+from tests.support.ingest import IngestServer
+
+SDK_EXTRAS = set(SDK_PROPERTIES)
+
+
+def _declared(name: str) -> set[str]:
+    (event,) = [e for e in ALL_EVENTS if name == e.NAME]
+    common = {f.name for f in dataclasses.fields(CommonProperties)}
+    return {f.name for f in dataclasses.fields(event)} | common | set(PRIVACY_PROPERTIES)
+
+
+@pytest.fixture
+def hostile_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The posthog library's own variables, set the way a user's shell might have them."""
+    monkeypatch.setenv("POSTHOG_RELEASE_ID", "release-from-the-environment")
+    monkeypatch.setenv("POSTHOG_CAPTURE_MODE", "v1")
+    monkeypatch.setenv("POSTHOG_CAPTURE_COMPRESSION", "gzip")
+
+
+def _send(server: IngestServer, events: list[QueuedEvent], *, timeout: float = 5.0) -> Any:
+    sender = Sender(build=keyed_build(server.url))
+    try:
+        return sender.send(events, timeout=timeout)
+    finally:
+        sender.close()
+
+
+@pytest.mark.usefixtures("hostile_env")
+def test_exactly_the_declared_properties_arrive(ingest: IngestServer) -> None:
+    events = [make_event(exit_code=code) for code in range(3)]
+    result = _send(ingest, events)
+
+    assert result.outcome == "accepted"
+    (request,) = ingest.snapshot()
+    assert request.path == "/batch/"  # POSTHOG_CAPTURE_MODE=v1 changed nothing
+    assert "content-encoding" not in request.headers  # nor did POSTHOG_CAPTURE_COMPRESSION
+    received = request.events
+    assert [e["uuid"] for e in received] == [e["uuid"] for e in events]
+    for sent, stored in zip(received, events, strict=True):
+        assert set(sent) == {"event", "distinct_id", "uuid", "timestamp", "properties"}
+        assert set(sent["properties"]) == _declared(stored["event"]) | SDK_EXTRAS
+        assert {k: sent["properties"][k] for k in stored["properties"]} == stored["properties"]
+        assert sent["properties"]["$geoip_disable"] is True
+        assert sent["properties"]["$process_person_profile"] is False
+        assert sent["properties"]["$ip"] == ""
+        assert sent["distinct_id"] == stored["distinct_id"]
+        assert datetime.fromisoformat(sent["timestamp"]) == datetime.fromisoformat(stored["timestamp"])
+    body = request.raw_body.decode()
+    for leaked in ("release-from-the-environment", "$os", "$python_version", "$python_runtime", "$is_server"):
+        assert leaked not in body
+    assert [dict(e) for e in result.sent] == received  # the result reports exactly what went on the wire
+
+
+def test_an_undeclared_event_or_property_never_leaves(ingest: IngestServer) -> None:
+    good = make_event()
+    extra = make_event()
+    extra["properties"]["workflow_path"] = "/home/alice/secret-project"
+    unknown = make_event()
+    unknown["event"] = "cli.secret_event"
+
+    result = _send(ingest, [good, extra, unknown])
+
+    assert result.outcome == "accepted"
+    assert result.unsendable == 1
+    assert [e["uuid"] for e in ingest.events()] == [good["uuid"], extra["uuid"]]
+    body = b"".join(r.raw_body for r in ingest.snapshot())
+    assert b"secret" not in body
+
+
+@pytest.mark.parametrize(
+    ("mode", "outcome", "status"),
+    [("unavailable", "retry", 503), ("rate_limited", "retry", 429), ("rejected", "rejected", 400)],
+)
+def test_server_answers_map_to_outcomes(ingest: IngestServer, mode: Any, outcome: str, status: int) -> None:
+    ingest.reset(mode)
+    result = _send(ingest, [make_event()])
+
+    assert (result.outcome, result.status, result.error) == (outcome, status, f"HTTP {status}")
+    assert len(ingest.snapshot()) == 1  # one attempt: retries are the flusher's business, not hidden ones
+
+
+def test_a_server_that_never_answers_is_a_timeout(ingest: IngestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest, "hang_seconds", 3.0)
+    ingest.reset("hang")
+    result = _send(ingest, [make_event()], timeout=0.5)
+
+    assert (result.outcome, result.error) == ("retry", "timeout")
+
+
+def test_a_closed_port_is_a_connection_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sender = Sender(build=keyed_build(f"http://127.0.0.1:{port}"))
+    result = sender.send([make_event()], timeout=2)
+    sender.close()
+
+    assert (result.outcome, result.error) == ("retry", "connection error")
+
+
+def test_the_library_prints_nothing_on_failure(ingest: IngestServer, capfd: pytest.CaptureFixture[str]) -> None:
+    ingest.reset("unavailable")
+    _send(ingest, [make_event()])
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+
+
+def test_strip_to_allow_list_keeps_wire_fields_and_declared_properties_only() -> None:
+    message = {
+        "event": "binary.startup",
+        "distinct_id": "d",
+        "uuid": "u",
+        "timestamp": "t",
+        "type": "capture",
+        "$set": {"email": "x"},
+        "properties": {"arch": "x86_64", "$os": "Linux", "$lib": "posthog-python", "command": "sneaky"},
+    }
+    assert strip_to_allow_list(message) == {
+        "event": "binary.startup",
+        "distinct_id": "d",
+        "uuid": "u",
+        "timestamp": "t",
+        "properties": {"arch": "x86_64", "$lib": "posthog-python"},
+    }
+    assert strip_to_allow_list({"event": "made.up", "properties": {}}) is None
+    assert strip_to_allow_list({"properties": {}}) is None
+
+
+def test_the_allow_list_is_derived_from_the_schema() -> None:
+    for event in ALL_EVENTS:
+        assert allowed_properties(event.NAME) == frozenset(_declared(event.NAME) | SDK_EXTRAS)
+    assert allowed_properties("cli.anything_else") is None
+
+
+def test_importing_the_sender_does_not_import_posthog() -> None:
+    code = "import sys, archon.telemetry.sender, archon.telemetry.flusher, archon.telemetry.spawn; "
+    code += "print('posthog' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "False"
