@@ -6,12 +6,15 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "archon needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
   exit 1
 fi
+_venv_python() {  # a Windows venv (Git Bash) keeps its executables in Scripts/, everything else in bin/
+  if [ -x "$VENV_DIR/Scripts/python.exe" ]; then echo "$VENV_DIR/Scripts/python.exe"; else echo "$VENV_DIR/bin/python"; fi
+}
 stamp_want="$(cat pyproject.toml | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
-if [ ! -x "$VENV_DIR/bin/python" ] || [ "$(cat "$VENV_DIR/.archon-stamp" 2>/dev/null)" != "$stamp_want" ]; then
+if [ ! -x "$(_venv_python)" ] || [ "$(cat "$VENV_DIR/.archon-stamp" 2>/dev/null)" != "$stamp_want" ]; then
   echo "==> preparing $VENV_DIR (archon + dev tools)" >&2
   "$PYTHON" -m venv "$VENV_DIR"
-  "$VENV_DIR/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV_DIR/bin/python" -m pip install --quiet -e '.[dev]'
+  "$(_venv_python)" -m pip install --quiet --upgrade pip
+  "$(_venv_python)" -m pip install --quiet -e '.[dev]'
   echo "$stamp_want" > "$VENV_DIR/.archon-stamp"
 fi
-VENV_BIN="$VENV_DIR/bin"
+VENV_BIN="$(dirname "$(_venv_python)")"
