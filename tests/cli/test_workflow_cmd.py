@@ -1,0 +1,292 @@
+"""``archon workflow list | validate | run`` with real processes, fake provider CLIs and a recording sink."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from archon.cli.app import app
+from archon.cli.context import Application
+from archon.runtime import Runtime
+from archon.telemetry.events import (
+    ErrorClassification,
+    SafeName,
+    WorkflowNodeFailed,
+    WorkflowRunCompleted,
+    WorkflowRunFailed,
+    WorkflowRunStarted,
+)
+from archon.workflows.bundled import bundled_workflow_names
+from archon.workflows.errors import (
+    ProviderNotFoundError,
+    WorkflowDefinitionError,
+    WorkflowFailedError,
+    WorkflowNotFoundError,
+)
+from tests.cli.conftest import KEYED_BUILD, Invoke
+from tests.support.workflow_fakes import RecordingSink, fake_provider, path_with, recorded_argv
+
+
+class Cli:
+    """``archon`` in-process, with an Application whose environment, home, cwd and sink the test chooses."""
+
+    def __init__(self, home: Path, cwd: Path, bin_dir: Path) -> None:
+        self.home = home
+        self.cwd = cwd
+        self.bin = bin_dir
+        self.sink = RecordingSink()
+        self.env: dict[str, str] = {"PATH": path_with(bin_dir), "HOME": str(cwd)}
+
+    def __call__(self, *args: str, stderr_is_tty: bool = False) -> Result:
+        runtime = Runtime(env=dict(self.env), home=self.home, cwd=self.cwd, stderr_is_tty=stderr_is_tty)
+        return CliRunner().invoke(app, list(args), obj=Application(runtime=runtime, telemetry=self.sink))
+
+    def add_workflow(self, text: str, name: str = "mine.yaml") -> Path:
+        directory = self.cwd / ".archon" / "workflows"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_text(text, encoding="utf-8")
+        return directory / name
+
+
+@pytest.fixture
+def cli(isolation: Path, tmp_path: Path) -> Cli:
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    return Cli(isolation, cwd, tmp_path / "bin")
+
+
+def test_list_in_a_fresh_home_shows_the_bundled_workflows(cli: Cli) -> None:
+    result = cli("workflow", "list")
+    assert result.exit_code == 0, result.output
+    listed = {line.split()[0] for line in result.stdout.splitlines()}
+    assert listed == bundled_workflow_names()
+    assert all("[bundled]" in line for line in result.stdout.splitlines())
+
+
+def test_list_json_shape(cli: Cli) -> None:
+    cli.add_workflow("name: mine\ndescription: mine\nnodes: [{id: a, bash: 'true'}]\n")
+    data = json.loads(cli("workflow", "list", "--json").stdout)
+    assert set(data) == {"workflows", "errors"}
+    mine = next(w for w in data["workflows"] if w["name"] == "mine")
+    assert set(mine) == {"name", "description", "origin", "source", "provider", "nodes", "overrides"}
+    assert mine["origin"] == "repo"
+    assert mine["nodes"] == [{"id": "a", "kind": "bash", "depends_on": [], "command": None}]
+    assert data["errors"] == []
+
+
+def test_list_reports_a_broken_file_and_exits_2(cli: Cli) -> None:
+    cli.add_workflow("name: broken\ndescription: d\nnodes: [{id: a, bash: x, prompt: y}]\n", "broken.yaml")
+    result = cli("workflow", "list")
+    assert result.exit_code == 2
+    assert "archon-assist" in result.stdout
+    assert "broken.yaml: node 'a': field 'prompt': has both 'bash' and 'prompt'" in result.stderr
+
+
+def test_validate_accepts_a_good_file_and_names_the_problem_in_a_bad_one(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\ndescription: d\nnodes: [{id: a, bash: x}, {id: b, bash: y, depends_on: [a]}]\n")
+    result = cli("workflow", "validate", str(good))
+    assert result.exit_code == 0
+    assert "ok: workflow 'good', 2 nodes in 2 levels" in result.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndescription: d\nnodes: [{id: a, bash: x, depends_on: [zzz]}]\n")
+    error = cli("workflow", "validate", str(bad)).exception
+    assert isinstance(error, WorkflowDefinitionError)
+    assert error.exit_code == 2
+    assert error.message == f"{bad}: node 'a': field 'depends_on': unknown node 'zzz'"
+
+
+def test_the_real_entry_point_exits_2_on_an_invalid_workflow_and_runs_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    workflows = tmp_path / ".archon" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "cyc.yaml").write_text(
+        "name: cyc\ndescription: d\nnodes:\n"
+        "  - {id: a, bash: 'touch ran', depends_on: [b]}\n  - {id: b, bash: 'touch ran', depends_on: [a]}\n"
+    )
+    env = {**os.environ, "ARCHON_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-m", "archon", "workflow", "run", "cyc"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cyc.yaml: node 'a': field 'depends_on': dependency cycle: a -> b -> a" in done.stderr
+    assert not (tmp_path / "ran").exists()
+
+
+def test_an_unknown_workflow_is_a_usage_error(cli: Cli) -> None:
+    error = cli("workflow", "run", "does-not-exist").exception
+    assert isinstance(error, WorkflowNotFoundError)
+    assert error.exit_code == 2
+
+
+USER_FLOW = """\
+name: my-secret-flow
+description: d
+nodes:
+  - {id: gather, bash: 'echo "gathered $ARGUMENTS for $who"'}
+  - {id: ask, depends_on: [gather], prompt: 'Think about: $gather.output', timeout: 0.5}
+"""
+
+
+def test_a_successful_run_prints_the_final_output_and_records_sanitised_events(cli: Cli) -> None:
+    fake = fake_provider(cli.bin, "claude", "success")
+    cli.add_workflow(USER_FLOW)
+    result = cli("workflow", "run", "my-secret-flow", "the", "bug", "--input", "who=alice")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "answer to: Think about: gathered the bug for alice\n"
+    assert "2/2 nodes succeeded" in result.stderr
+    assert recorded_argv(fake) == ["-p", "Think about: gathered the bug for alice"]
+    started, completed = cli.sink.events
+    assert started == WorkflowRunStarted(
+        workflow_name=SafeName("user-defined"), node_count=2, provider="claude", is_cli_invoked=True
+    )
+    assert isinstance(completed, WorkflowRunCompleted)
+    assert (completed.workflow_name, completed.node_count, completed.nodes_completed) == ("user-defined", 2, 2)
+    assert completed.duration_ms >= 0
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "classification", "error_class"),
+    [
+        ("timeout", "transient", "NodeTimeoutError"),
+        ("rate_limit", "transient", "NodeCommandError"),
+        ("quota", "credit_exhausted", "NodeCommandError"),
+        ("crash", "fatal", "NodeCommandError"),
+    ],
+)
+def test_a_failing_provider_is_classified_in_output_exit_code_and_events(
+    cli: Cli, behaviour: str, classification: ErrorClassification, error_class: str
+) -> None:
+    fake_provider(cli.bin, "claude", behaviour)
+    cli.add_workflow(USER_FLOW)
+    result = cli("workflow", "run", "my-secret-flow", "--json")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, WorkflowFailedError)
+    assert f"node 'ask' failed ({classification}: " in result.exception.message
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    gather, ask = data["nodes"]
+    assert (gather["status"], ask["status"], ask["classification"]) == ("succeeded", "failed", classification)
+    assert cli.sink.names() == ["workflow.run_started", "workflow.node_failed", "workflow.run_failed"]
+    _, node_failed, run_failed = cli.sink.events
+    assert node_failed == WorkflowNodeFailed(
+        workflow_name=SafeName("user-defined"),
+        node_type="prompt",
+        error_classification=classification,
+        provider="claude",
+    )
+    assert isinstance(run_failed, WorkflowRunFailed)
+    assert (run_failed.error_class, run_failed.failed_node_type) == (error_class, "prompt")
+
+
+def test_run_json_shape(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "success")
+    cli.add_workflow(USER_FLOW)
+    data: dict[str, Any] = json.loads(cli("workflow", "run", "my-secret-flow", "--json").stdout)
+    assert set(data) == {"workflow", "source", "provider", "ok", "error", "duration_ms", "nodes"}
+    assert set(data["nodes"][0]) == {
+        "id", "kind", "status", "classification", "reason", "error", "exit_code", "duration_ms",
+        "skipped_because", "output", "stderr",
+    }  # fmt: skip
+    assert (data["ok"], data["provider"], data["error"]) == (True, "claude", None)
+
+
+def test_a_missing_provider_cli_is_a_clear_error_with_a_run_failed_event(cli: Cli) -> None:
+    cli.env["ARCHON_CLAUDE_BIN"] = str(cli.bin / "not-installed")
+    cli.add_workflow(USER_FLOW)
+    result = cli("workflow", "run", "my-secret-flow")
+    assert isinstance(result.exception, ProviderNotFoundError)
+    assert result.exception.exit_code == 1
+    assert cli.sink.names() == ["workflow.run_started", "workflow.run_failed"]
+    run_failed = cli.sink.events[1]
+    assert isinstance(run_failed, WorkflowRunFailed)
+    assert (run_failed.error_class, run_failed.failed_node_type) == ("ProviderNotFoundError", "prompt")
+
+
+def test_the_default_assistant_from_config_is_used(cli: Cli) -> None:
+    codex = fake_provider(cli.bin, "codex", "success")
+    cli.home.mkdir(parents=True, exist_ok=True)
+    (cli.home / "config.yaml").write_text("# mine\ndefaultAssistant: codex\n")
+    cli.add_workflow(USER_FLOW)
+    assert cli("workflow", "run", "my-secret-flow").exit_code == 0
+    assert recorded_argv(codex)[0] == "exec"
+    assert isinstance(cli.sink.events[0], WorkflowRunStarted)
+    assert cli.sink.events[0].provider == "codex"
+
+
+def test_a_bundled_workflow_runs_and_keeps_its_name_in_events(cli: Cli) -> None:
+    fake = fake_provider(cli.bin, "claude", "success")
+    result = cli("workflow", "run", "archon-assist", "what does this repo do?")
+    assert result.exit_code == 0, result.output
+    prompt = recorded_argv(fake)[1]
+    assert "what does this repo do?" in prompt
+    assert "Not a git repository" in prompt  # the context node's output reached the prompt
+    assert [getattr(e, "workflow_name", None) for e in cli.sink.events] == ["archon-assist", "archon-assist"]
+
+
+def test_dry_run_runs_nothing_and_records_nothing(cli: Cli) -> None:
+    cli.add_workflow(
+        "name: dry\ndescription: d\nnodes:\n"
+        "  - {id: a, bash: 'touch ran; echo $ARGUMENTS'}\n  - {id: b, prompt: 'use $a.output', depends_on: [a]}\n"
+    )
+    result = cli("workflow", "run", "dry", "x y", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "provider: claude (NOT FOUND" in result.stdout
+    assert "echo ${ARCHON_ARGUMENTS}" in result.stdout
+    assert "use <output of a>" in result.stdout
+    plan = json.loads(cli("workflow", "run", "dry", "x y", "--dry-run", "--json").stdout)
+    assert set(plan) == {"workflow", "source", "provider", "provider_binary", "nodes"}
+    assert plan["nodes"][0]["env"] == {"ARCHON_ARGUMENTS": "x y"}
+    assert [n["level"] for n in plan["nodes"]] == [0, 1]
+    assert not (cli.cwd / "ran").exists()
+    assert cli.sink.events == []
+
+
+def test_progress_is_shown_per_node_on_a_terminal(cli: Cli) -> None:
+    cli.add_workflow("name: p\ndescription: d\nnodes: [{id: a, bash: 'true'}, {id: b, bash: 'exit 1'}]\n")
+    result = cli("workflow", "run", "p", stderr_is_tty=True)
+    assert "  ok  a (" in result.stderr
+    assert "  ERR b (fatal: exit status 1" in result.stderr
+    quiet = cli("workflow", "run", "p")
+    assert "  ok  a" not in quiet.stderr
+    assert "node 'b' failed (fatal: exit status 1)" in quiet.stderr
+
+
+def test_bad_inputs_are_usage_errors(cli: Cli) -> None:
+    cli.add_workflow("name: p\ndescription: d\nnodes: [{id: a, bash: 'true'}]\n")
+    error = cli("workflow", "run", "p", "--input", "not-a-name=1").exception
+    assert error is not None
+    assert getattr(error, "exit_code", None) == 2
+
+
+def test_with_telemetry_on_the_run_is_recorded_for_real_and_sanitised(invoke: Invoke, tmp_path: Path) -> None:
+    """Through archon's real entry point and telemetry session: the events land in the outbox (never sent here:
+    the keyed build points at a closed loopback port and the runtime starts no flusher)."""
+    fake_provider(tmp_path / "bin", "claude", "rate_limit")
+    workflows = tmp_path / ".archon" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "mine.yaml").write_text(USER_FLOW)
+    env = {"PATH": path_with(tmp_path / "bin"), "ARCHON_TELEMETRY": "on"}
+    ran = invoke("workflow", "run", "my-secret-flow", "private-argument", env=env, build=KEYED_BUILD)
+    assert ran.exit_code == 1
+    assert "node 'ask' failed (transient: rate limited)" in ran.stderr
+    shown = invoke("telemetry", "inspect", env=env, build=KEYED_BUILD)
+    events = {e["event"]: e["properties"] for e in json.loads(shown.stdout)["events"]}
+    assert events["workflow.run_started"]["workflow_name"] == "user-defined"
+    assert events["workflow.node_failed"]["error_classification"] == "transient"
+    assert events["workflow.run_failed"]["error_class"] == "NodeCommandError"
+    for private in ("my-secret-flow", "private-argument", "gather", "Think about"):
+        assert private not in shown.stdout
