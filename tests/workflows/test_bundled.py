@@ -48,3 +48,9 @@ def test_every_bundled_bash_script_parses(isolation: Path, tmp_path: Path) -> No
                 script = planned.argv[-1]
                 check = subprocess.run(["bash", "-n", "-c", script], capture_output=True, text=True, check=False)
                 assert check.returncode == 0, f"{workflow.name}/{planned.node.id}: {check.stderr}"
+
+
+def test_docs_describe_every_bundled_workflow() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "workflows.md").read_text(encoding="utf-8")
+    for name in bundled_workflow_names():
+        assert f"| `{name}` |" in docs, name

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from archon.workflows.classify import Classification, classify_failure
+from archon.workflows.classify import (
+    CREDIT_RULES,
+    TRANSIENT_EXIT_STATUSES,
+    TRANSIENT_RULES,
+    Classification,
+    classify_failure,
+)
 
 CASES = [
     # (stderr, stdout, returncode, expected, reason)
@@ -58,3 +66,11 @@ def test_only_the_end_of_stdout_counts() -> None:
     long_answer = "we discussed the rate limit of the API at length.\n" + "x" * 10_000 + "\n"
     got = classify_failure(timed_out=False, started=True, returncode=1, stdout=long_answer, stderr="")
     assert got.classification == "fatal"
+
+
+def test_docs_list_every_rule() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "workflows.md").read_text(encoding="utf-8")
+    for rule in (*CREDIT_RULES, *TRANSIENT_RULES):
+        assert f"| {rule.reason} |" in docs, rule.reason
+    for status in TRANSIENT_EXIT_STATUSES:
+        assert f"status {status}" in docs or f"{status} (" in docs
