@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import TEST_KEY
 from tests.deploy.proxies import PROXY_KINDS, RunningProxy, free_port, locate_tool, run_proxy
+from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 from tests.support.ingest import IngestServer
 
 
@@ -19,16 +21,49 @@ def proxy_port() -> int:
     return free_port()
 
 
+@pytest.fixture(scope="session")
+def proxy_upstream() -> Iterator[IngestServer]:
+    """The loopback stand-in for PostHog behind the proxies: their own, so that late deliveries from other suites'
+    archon runs (which send to the shared session ingest server) can never land in these tests."""
+    with IngestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def upstream(proxy_upstream: IngestServer) -> IngestServer:
+    """The proxies' upstream, emptied and answering 200."""
+    proxy_upstream.reset("ok")
+    return proxy_upstream
+
+
 @pytest.fixture(scope="session", params=PROXY_KINDS)
 def proxy(
     request: pytest.FixtureRequest,
     proxy_port: int,
-    session_ingest: IngestServer,
+    proxy_upstream: IngestServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningProxy]:
-    """One production proxy config running on ``proxy_port`` in front of the session ingest server."""
+    """One production proxy config running on ``proxy_port`` in front of ``proxy_upstream``."""
     kind = request.param
     tool = locate_tool(kind)
     workdir = tmp_path_factory.mktemp(f"proxy-{kind}")
-    with run_proxy(kind, tool=tool, port=proxy_port, upstream=session_ingest.url, workdir=workdir) as running:
+    with run_proxy(kind, tool=tool, port=proxy_port, upstream=proxy_upstream.url, workdir=workdir) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def proxied_archon(proxy_port: int, tmp_path_factory: pytest.TempPathFactory) -> InstalledArchon:
+    """ONE real wheel for all three proxies: TEST_KEY embedded, POSTHOG_HOST = the proxies' loopback address."""
+    out = tmp_path_factory.mktemp("proxied-wheel")
+    result = build_wheel(
+        out,
+        {
+            "POSTHOG_PUBLIC_KEY": TEST_KEY,
+            "POSTHOG_HOST": f"http://127.0.0.1:{proxy_port}",
+            "VERSION": "v9.8.7",
+            "GIT_COMMIT": "0123abcd",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = out.glob("*.whl")
+    return install_wheel(wheel, tmp_path_factory.mktemp("proxied-venv") / "venv")

@@ -141,8 +141,8 @@ def make_events(count: int, *, padding: str = "") -> list[dict[str, Any]]:
     ]
 
 
-def assert_arrived_intact(ingest: IngestServer, sent: list[dict[str, Any]]) -> None:
-    received = {event["uuid"]: event for event in ingest.events()}
+def assert_arrived_intact(upstream: IngestServer, sent: list[dict[str, Any]]) -> None:
+    received = {event["uuid"]: event for event in upstream.events()}
     assert sorted(received) == sorted(event["uuid"] for event in sent)
     for event in sent:
         got = received[event["uuid"]]
@@ -160,7 +160,7 @@ def assert_anonymous(headers: Mapping[str, str]) -> None:
 
 
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
-def test_sdk_batch_arrives_intact_and_anonymous(proxy: RunningProxy, ingest: IngestServer, compress: bool) -> None:
+def test_sdk_batch_arrives_intact_and_anonymous(proxy: RunningProxy, upstream: IngestServer, compress: bool) -> None:
     """The posthog SDK's own batch request, with every client-address header and a cookie added on purpose."""
     events = make_events(3)
     with requests.Session() as session:
@@ -169,8 +169,8 @@ def test_sdk_batch_arrives_intact_and_anonymous(proxy: RunningProxy, ingest: Ing
             TEST_KEY, host=proxy.url, gzip=compress, timeout=30, batch=events, session=session
         )
     assert response.status_code == 200
-    assert_arrived_intact(ingest, events)
-    (request,) = ingest.snapshot()
+    assert_arrived_intact(upstream, events)
+    (request,) = upstream.snapshot()
     assert (request.method, request.path) == ("POST", posthog.request.EVENTS_ENDPOINT)
     assert request.body["api_key"] == TEST_KEY  # the public key passes through unchanged
     assert request.headers["host"] == expected_upstream_host(proxy)
@@ -178,7 +178,7 @@ def test_sdk_batch_arrives_intact_and_anonymous(proxy: RunningProxy, ingest: Ing
     assert_anonymous(request.headers)
 
 
-def test_v1_capture_headers_and_bearer_key_pass_unchanged(proxy: RunningProxy, ingest: IngestServer) -> None:
+def test_v1_capture_headers_and_bearer_key_pass_unchanged(proxy: RunningProxy, upstream: IngestServer) -> None:
     body = json.dumps({"created_at": "2026-11-25T12:00:00Z", "batch": make_events(1)}).encode()
     v1_headers = {
         "Content-Type": "application/json",
@@ -192,7 +192,7 @@ def test_v1_capture_headers_and_bearer_key_pass_unchanged(proxy: RunningProxy, i
         proxy, "POST", "/i/v1/analytics/events", body=body, headers={**v1_headers, **CLIENT_IDENTIFYING_HEADERS}
     )
     assert answer.status == 200
-    (request,) = ingest.snapshot()
+    (request,) = upstream.snapshot()
     assert request.path == "/i/v1/analytics/events"
     assert request.raw_body == body
     for name, value in v1_headers.items():
@@ -200,7 +200,7 @@ def test_v1_capture_headers_and_bearer_key_pass_unchanged(proxy: RunningProxy, i
     assert_anonymous(request.headers)
 
 
-def test_only_the_header_allow_list_reaches_the_upstream(proxy: RunningProxy, ingest: IngestServer) -> None:
+def test_only_the_header_allow_list_reaches_the_upstream(proxy: RunningProxy, upstream: IngestServer) -> None:
     """nginx and the Worker forward an allow-list; Caddy 2.6 can only remove headers by pattern (docs/proxy.md)."""
     answer = send(
         proxy,
@@ -210,30 +210,30 @@ def test_only_the_header_allow_list_reaches_the_upstream(proxy: RunningProxy, in
         headers={"Content-Type": "application/json", "X-Archon-Unlisted": "1", "Referer": "https://client.example/"},
     )
     assert answer.status == 200
-    (request,) = ingest.snapshot()
+    (request,) = upstream.snapshot()
     assert "referer" not in request.headers
     assert ("x-archon-unlisted" in request.headers) is (proxy.kind == "caddy")
 
 
 @pytest.mark.parametrize(("method", "target"), NOT_INGEST)
 def test_non_ingest_request_is_404_without_reaching_upstream(
-    proxy: RunningProxy, ingest: IngestServer, method: str, target: str
+    proxy: RunningProxy, upstream: IngestServer, method: str, target: str
 ) -> None:
     body = b'{"api_key": "phc_x"}' if method == "POST" else None
     answer = send(proxy, method, target, body=body, headers={"Content-Type": "application/json"})
     assert answer.status == 404
-    assert ingest.snapshot() == []
+    assert upstream.snapshot() == []
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-def test_other_methods_on_ingest_paths_are_405(proxy: RunningProxy, ingest: IngestServer, method: str) -> None:
+def test_other_methods_on_ingest_paths_are_405(proxy: RunningProxy, upstream: IngestServer, method: str) -> None:
     answer = send(proxy, method, "/batch/", body=b"{}" if method in ("PUT", "PATCH") else None)
     assert answer.status == 405
     assert answer.headers.get("allow") == "POST"
-    assert ingest.snapshot() == []
+    assert upstream.snapshot() == []
 
 
-def test_body_at_the_cap_is_forwarded_intact(proxy: RunningProxy, ingest: IngestServer) -> None:
+def test_body_at_the_cap_is_forwarded_intact(proxy: RunningProxy, upstream: IngestServer) -> None:
     events = make_events(1, padding="p")
     unpadded = len(json.dumps({"api_key": TEST_KEY, "batch": events}).encode()) - 1
     events[0]["properties"]["padding"] = "p" * (MAX_BODY - unpadded)
@@ -241,32 +241,34 @@ def test_body_at_the_cap_is_forwarded_intact(proxy: RunningProxy, ingest: Ingest
     assert len(body) == MAX_BODY
     answer = send(proxy, "POST", "/batch/", body=body, headers={"Content-Type": "application/json"})
     assert answer.status == 200
-    assert_arrived_intact(ingest, events)
+    assert_arrived_intact(upstream, events)
 
 
-def test_body_over_the_cap_is_413_without_reaching_upstream(proxy: RunningProxy, ingest: IngestServer) -> None:
+def test_body_over_the_cap_is_413_without_reaching_upstream(proxy: RunningProxy, upstream: IngestServer) -> None:
     answer = send(proxy, "POST", "/batch/", body=b" " * (MAX_BODY + 1), headers={"Content-Type": "application/json"})
     assert answer.status == 413
-    assert ingest.snapshot() == []
+    assert upstream.snapshot() == []
 
 
 def test_body_without_declared_length_is_411_without_reaching_upstream(
-    proxy: RunningProxy, ingest: IngestServer
+    proxy: RunningProxy, upstream: IngestServer
 ) -> None:
     chunks = [json.dumps({"api_key": TEST_KEY, "batch": make_events(1)}).encode()]
     answer = send(proxy, "POST", "/batch/", body=iter(chunks), headers={"Content-Type": "application/json"})
     assert answer.status == 411
-    assert ingest.snapshot() == []
+    assert upstream.snapshot() == []
 
 
 @pytest.mark.parametrize(("mode", "status"), [("unavailable", 503), ("rate_limited", 429), ("rejected", 400)])
-def test_upstream_status_reaches_the_sender(proxy: RunningProxy, ingest: IngestServer, mode: str, status: int) -> None:
+def test_upstream_status_reaches_the_sender(
+    proxy: RunningProxy, upstream: IngestServer, mode: str, status: int
+) -> None:
     """archon's sender decides keep/retry/drop from the status, so the proxy must not hide it."""
-    ingest.reset(mode)  # type: ignore[arg-type]
+    upstream.reset(mode)  # type: ignore[arg-type]
     body = json.dumps({"api_key": TEST_KEY, "batch": make_events(1)}).encode()
     answer = send(proxy, "POST", "/batch/", body=body, headers={"Content-Type": "application/json"})
     assert answer.status == status
-    assert len(ingest.snapshot()) == 1
+    assert len(upstream.snapshot()) == 1
 
 
 def test_unreachable_upstream_is_502(proxy: RunningProxy, tmp_path: Path) -> None:
