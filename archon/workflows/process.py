@@ -8,6 +8,7 @@ short grace period, and nothing it started is left running.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -113,6 +114,8 @@ def run_process(
         )
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or the environment
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if isinstance(exc, OSError) and exc.errno == errno.E2BIG:
+            message += " (the prompt, an argument or a substituted output is too large to pass; trim it)"
         return ProcessOutcome(started=False, returncode=None, stdout="", stderr="", start_error=message)
     registry.add(proc)
     try:

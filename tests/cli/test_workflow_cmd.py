@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,40 @@ def test_with_telemetry_on_the_run_is_recorded_for_real_and_sanitised(invoke: In
     assert events["workflow.run_failed"]["error_class"] == "NodeCommandError"
     for private in ("my-secret-flow", "private-argument", "gather", "Think about"):
         assert private not in shown.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not Path("/proc").is_dir(), reason="POSIX signals and /proc")
+def test_ctrl_c_stops_the_run_and_everything_its_nodes_started(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    workflows = tmp_path / ".archon" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "hang.yaml").write_text(
+        "name: hang\ndescription: d\nnodes:\n  - {id: a, bash: 'sleep 60 & echo $! > child.pid; wait'}\n"
+    )
+    env = {**os.environ, "ARCHON_HOME": str(tmp_path / "home")}
+    archon = subprocess.Popen(
+        [sys.executable, "-m", "archon", "workflow", "run", "hang"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pid_file = tmp_path / "child.pid"
+        for _ in range(600):  # bounded: at most ~30 s for a slow start
+            if pid_file.exists() and pid_file.read_text().strip():
+                break
+            if archon.poll() is not None:
+                break
+            time.sleep(0.05)
+        archon.send_signal(signal.SIGINT)
+        _, stderr = archon.communicate(timeout=30)
+    finally:
+        if archon.poll() is None:
+            archon.kill()
+            archon.wait()
+    assert archon.returncode == 130, stderr
+    child = int(pid_file.read_text())
+    status = Path(f"/proc/{child}/status")
+    assert not status.exists() or "\nState:\tZ" in status.read_text()

@@ -286,4 +286,4 @@ def test_a_prompt_too_long_for_the_os_is_a_clear_fatal_failure(tmp_path: Path) -
     assert a.failure is not None
     assert a.failure.classification == "fatal"
     assert isinstance(a.error, NodeSpawnError)
-    assert "cannot start" in a.error.message
+    assert "too large to pass" in a.error.message
