@@ -85,7 +85,9 @@ def load_workflow_file(path: Path, *, paths: ArchonPaths, cwd: Path) -> Workflow
     """One workflow file named by the user (``archon workflow validate PATH``). Its commands may come from the
     usual sources or from a ``commands/`` directory next to it."""
     sources = workflow_sources(paths=paths, cwd=cwd)
-    directories: list[tuple[Traversable | Path, str]] = [(s.directory / COMMANDS_DIR, s.label) for s in sources]
+    directories: list[tuple[Traversable | Path, str]] = [
+        (s.directory / COMMANDS_DIR, f"{s.label}/{COMMANDS_DIR}") for s in sources
+    ]
     directories.append((path.parent / COMMANDS_DIR, str(path.parent / COMMANDS_DIR)))
     if not path.is_file():
         raise WorkflowDefinitionError(str(path), "is not a file")
