@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
+from tests.support.binary import FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
 
 TEST_KEY = "phc_archonTestKey0123456789abcdefghijklmnopqrstuv"
@@ -118,3 +119,9 @@ def ingest(session_ingest: IngestServer) -> IngestServer:
     """The session ingest server, emptied and answering 200."""
     session_ingest.reset("ok")
     return session_ingest
+
+
+@pytest.fixture(scope="session")
+def frozen_archon(session_ingest: IngestServer, tmp_path_factory: pytest.TempPathFactory) -> FrozenArchon:
+    """The standalone binary, built once per session by scripts/build-binaries.sh (TEST_KEY, session ingest host)."""
+    return build_frozen_archon(tmp_path_factory.mktemp("frozen"), key=TEST_KEY, host=session_ingest.url)

@@ -1,0 +1,104 @@
+"""Build the standalone binary once, the way a release does: ``scripts/build-binaries.sh`` in a committed copy of
+the work tree, with build inputs a test chooses, into a directory outside the tree.
+
+``tests/conftest.py``'s ``frozen_archon`` fixture calls :func:`build_frozen_archon` once per session (a PyInstaller
+build takes most of a minute); the telemetry end-to-end tests reuse that binary.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.artefacts import REPO_ROOT, build_env
+from tests.support.worktree import snapshot, tree_state
+
+__all__ = ["FROZEN_COMMIT", "FROZEN_VERSION", "FrozenArchon", "build_frozen_archon", "run_build_script"]
+
+FROZEN_VERSION = "9.8.7"
+FROZEN_COMMIT = "0123abcd"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrozenArchon:
+    """The outcome of one ``scripts/build-binaries.sh`` run."""
+
+    source: Path  # the committed copy of the work tree it was built from
+    dist: Path  # ARCHON_DIST_DIR: wheel, sdist, archive, unpacked binary folder, SHA256SUMS
+    target: str  # <os>-<arch>, e.g. linux-x86_64
+    inputs: Mapping[str, str]
+    log: str  # the script's progress output (stderr)
+    tree_before: list[str] = field(default_factory=list)
+    tree_after: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        return self.dist / f"archon-{self.target}"
+
+    @property
+    def executable(self) -> Path:
+        return self.folder / ("archon.exe" if os.name == "nt" else "archon")
+
+    def run(
+        self, *args: str, home: Path, env: Mapping[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the binary with its own ``ARCHON_HOME``; ``env`` adds to (and overrides) the current environment."""
+        full_env = {**os.environ, "ARCHON_HOME": str(home), **(env or {})}
+        return subprocess.run(
+            [str(self.executable), *args], env=full_env, capture_output=True, text=True, check=False, timeout=timeout
+        )
+
+
+def run_build_script(
+    source: Path, *, inputs: Mapping[str, str], dist: Path, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """``bash scripts/build-binaries.sh`` in ``source`` with exactly ``inputs`` as build inputs, using this
+    interpreter (``ARCHON_PYTHON``) instead of bootstrapping a venv."""
+    env = build_env(inputs)
+    env.update({"ARCHON_PYTHON": sys.executable, "ARCHON_DIST_DIR": str(dist)})
+    return subprocess.run(
+        ["bash", str(source / "scripts" / "build-binaries.sh")],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def _target(dist: Path) -> str:
+    folders: Sequence[Path] = [p for p in dist.glob("archon-*") if p.is_dir()]
+    if len(folders) != 1:
+        raise AssertionError(f"expected one binary folder in {dist}, found {[p.name for p in folders]}")
+    return folders[0].name.removeprefix("archon-")
+
+
+def build_frozen_archon(work: Path, *, key: str, host: str) -> FrozenArchon:
+    """Build wheel, sdist and binary with ``key`` and ``host`` embedded; fail loudly with the script's log."""
+    source = snapshot(REPO_ROOT, work / "source")
+    dist = work / "dist"
+    inputs = {
+        "POSTHOG_PUBLIC_KEY": key,
+        "POSTHOG_HOST": host,
+        "VERSION": f"v{FROZEN_VERSION}",
+        "GIT_COMMIT": FROZEN_COMMIT,
+        "ARCHON_REQUIRE_POSTHOG_KEY": "1",
+    }
+    before = tree_state(source)
+    result = run_build_script(source, inputs=inputs, dist=dist)
+    if result.returncode != 0:
+        raise AssertionError(f"scripts/build-binaries.sh failed ({result.returncode}):\n{result.stderr[-6000:]}")
+    return FrozenArchon(
+        source=source,
+        dist=dist,
+        target=_target(dist),
+        inputs=inputs,
+        log=result.stderr,
+        tree_before=before,
+        tree_after=tree_state(source),
+    )
