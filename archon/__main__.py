@@ -1,8 +1,26 @@
-"""``python -m archon``: the same entry point as the ``archon`` console script."""
+"""``python -m archon``: the same entry point as the ``archon`` console script.
+
+One exception, checked before anything else is imported: the detached telemetry flusher that archon starts as
+``python -P -m archon __archon-telemetry-flush__`` goes straight to the flusher, without loading the CLI, so
+its events reach the server sooner.
+"""
 
 from __future__ import annotations
 
-from archon.cli.app import main
+import sys
+
+from archon.telemetry.spawn import FLUSH_ARGUMENT
+
+
+def main() -> None:
+    if sys.argv[1:] == [FLUSH_ARGUMENT]:
+        from archon.telemetry.flusher import main as flush  # noqa: PLC0415 - only the flusher needs it
+
+        sys.exit(flush())
+    from archon.cli.app import main as cli  # noqa: PLC0415 - the flusher must not pay for the CLI's imports
+
+    cli()
+
 
 if __name__ == "__main__":
     main()

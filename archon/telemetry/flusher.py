@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from archon.buildinfo import BuildInfo
+from archon.buildinfo import BuildInfo, current_build
 from archon.config import read_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
@@ -38,7 +38,7 @@ from archon.telemetry.outbox import Claim, Outbox
 from archon.telemetry.sender import Sender, SendResult, silence_posthog_logging
 from archon.telemetry.state import DeliveryState, read_state, update_state
 
-__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "run_flusher"]
+__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "main", "run_flusher"]
 
 EXIT_DEADLINE = 3
 
@@ -255,3 +255,11 @@ def run_flusher(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> in
             monotonic=runtime.monotonic,
         )
     return 0
+
+
+def main() -> int:
+    """The flusher process's entry when started as ``python -m archon __archon-telemetry-flush__`` (see
+    ``archon/__main__.py``): it skips importing the CLI (typer, the workflow engine), which only slows the
+    event's way to the server."""
+    runtime = Runtime.from_os()
+    return run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=current_build())
