@@ -41,7 +41,8 @@ def record_sent(paths: ArchonPaths, events: Sequence[QueuedEvent], *, keep: int 
     if not events:
         return
     fresh = {event["uuid"] for event in events}
-    kept = [event for event in sent_events(paths) if event["uuid"] not in fresh]
+    older = sent_events(paths) if len(events) < keep else []  # a full batch replaces the whole history
+    kept = [event for event in older if event["uuid"] not in fresh]
     kept.extend(events)
     payload = b"".join(encode_event(event) + b"\n" for event in kept[-keep:])
     write_atomic(paths.sent_log, payload)

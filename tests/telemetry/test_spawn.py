@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -115,3 +116,38 @@ def test_the_command_re_executes_this_archon() -> None:
     module = Runtime(env={}, home=Path("/h"), cwd=Path("/"), executable=("/venv/bin/python", "-m", "archon"))
     assert flusher_command(frozen) == ["/opt/archon/archon", FLUSH_ARGUMENT]
     assert flusher_command(module) == ["/venv/bin/python", "-m", "archon", FLUSH_ARGUMENT]
+
+
+_CLI_RUN = """
+import dataclasses, json, sys
+from archon.buildinfo import current_build
+from archon.cli.app import run
+from archon.paths import ArchonPaths
+from archon.runtime import Runtime
+from archon.telemetry.outbox import Outbox
+
+runtime = dataclasses.replace(Runtime.from_os(), executable=(sys.executable, sys.argv[1]))
+build = dataclasses.replace(current_build(), posthog_key="phc_archonTestKey", posthog_host="http://127.0.0.1:9")
+codes = [run(["telemetry", "on"], runtime=runtime, build=build), run(["version"], runtime=runtime, build=build)]
+print(json.dumps({"codes": codes, "posthog": "posthog" in sys.modules,
+                  "pending": Outbox(ArchonPaths(runtime.home)).pending_count()}))
+"""
+
+
+def test_the_cli_process_never_imports_posthog_even_when_it_starts_a_flusher(
+    paths: ArchonPaths, tmp_path: Path
+) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    result = subprocess.run(
+        [sys.executable, "-c", _CLI_RUN, str(probe)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=tmp_path,
+    )
+    outcome = json.loads(result.stdout.splitlines()[-1])
+
+    assert outcome == {"codes": [0, 0], "posthog": False, "pending": 2}
+    assert _wait_for_report(paths)["argv"] == [FLUSH_ARGUMENT]  # a flusher was started, and this process went on
