@@ -107,6 +107,7 @@ class _Run:
         self.outbox.remove_stale_temp_files(older_than_seconds=self.policy.stale_temp_seconds, now=self.now())
         self.outbox.enforce_bound()
         wait = (read_state(self.paths.telemetry_state).next_attempt_at or 0.0) - self.now()
+        wait = min(wait, self.policy.backoff_cap_seconds)  # a clock set back must not stop delivery for hours
         if wait > 0:
             if wait + self.policy.min_request_seconds > self.remaining():
                 self.report.outcome = "backoff"

@@ -223,7 +223,7 @@ class Outbox:
             try:
                 os.replace(self.paths.outbox / entry.name, target)
                 raw = target.read_bytes()
-            except FileNotFoundError:  # dropped for the bound or cleared meanwhile
+            except OSError:  # dropped for the bound or cleared meanwhile, or (Windows) open elsewhere: next time
                 continue
             event = decode_event(raw)
             if event is None:
@@ -237,7 +237,7 @@ class Outbox:
     def acknowledge(self, claim: Claim) -> None:
         """Delete claimed records: the server accepted them, or rejected them for good."""
         for path, _ in claim.items:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # at worst it is sent again, with the same uuid
                 path.unlink()
 
     def unclaim(self, claim: Claim) -> None:

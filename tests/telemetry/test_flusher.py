@@ -237,3 +237,16 @@ def test_backoff_doubles_up_to_the_cap_and_honours_retry_after() -> None:
     assert [backoff_delay(n, None, policy) for n in range(1, 8)] == [1, 2, 4, 8, 15, 15, 15]
     assert backoff_delay(1, 7.0, policy) == 7.0
     assert backoff_delay(1, 3600.0, policy) == policy.backoff_cap_seconds
+
+
+def test_a_clock_set_back_cannot_stretch_the_backoff(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("unavailable")
+    clock = Clock()
+    _flush(paths, ingest, clock=clock)
+    clock.now -= 3 * 3600  # the wall clock jumps three hours back
+    ingest.reset("ok")
+    report = _flush(paths, ingest, clock=clock)
+
+    assert clock.slept == [FlushPolicy().backoff_cap_seconds]
+    assert report.sent == 1
