@@ -1,0 +1,78 @@
+"""Ctrl-C exits 130 and SIGTERM exits 143, and both still record ``cli.command_completed``: a real archon process,
+signalled while a workflow node runs (ARCHON_TELEMETRY_DEBUG shows the events it would send)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+
+PREFIX = "archon telemetry (debug, not sent): "
+
+
+def _read_until(stream: IO[str], marker: str, *, timeout: float) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError(f"{marker!r} not seen in time: {lines}")
+
+
+def _sleepers() -> list[str]:
+    """Processes running this test's ``sleep 31.7`` (Linux /proc; elsewhere nothing is checked)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", b"31.7"]:
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_exit_code_and_completion_event(tmp_path: Path, signum: int, exit_code: int) -> None:
+    workflows = tmp_path / "repo" / ".archon" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "sleeper.yaml").write_text(
+        "name: sleeper\ndescription: waits\nnodes:\n  - id: wait\n    bash: sleep 31.7\n", encoding="utf-8"
+    )
+    env = {**os.environ, "ARCHON_TELEMETRY_DEBUG": "1", "ARCHON_HOME": str(tmp_path / "home")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "archon", "workflow", "run", "sleeper"],
+        cwd=tmp_path / "repo",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            _read_until(process.stderr, "workflow.run_started", timeout=60)
+            time.sleep(0.3)  # let the node's process start
+            process.send_signal(signum)
+            rest = process.stderr.read()
+            assert process.wait(timeout=30) == exit_code
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert _sleepers() == [], "the node's process outlived archon"
+    events = [json.loads(line.removeprefix(PREFIX)) for line in rest.splitlines() if line.startswith(PREFIX)]
+    completed = [e for e in events if e["event"] == "cli.command_completed"]
+    assert len(completed) == 1, rest
+    assert completed[0]["properties"]["exit_code"] == exit_code
+    assert (completed[0]["properties"]["command"], completed[0]["properties"]["subcommand"]) == ("workflow", "run")
