@@ -1,6 +1,7 @@
-"""Generate docs/telemetry.md from the event schema and the hand-written prose around it.
+"""Generate docs/telemetry.md from the event schema and the hand-written prose around it (and docs/cli.md, from
+the Typer app, see :mod:`build_tools.cli_docs`).
 
-``python -m build_tools.docs`` rewrites the page; ``python -m build_tools.docs --check`` exits 1 if the committed
+``python -m build_tools.docs`` rewrites the pages; ``python -m build_tools.docs --check`` exits 1 if a committed
 page differs (tests/build_tools/test_docs.py does the same). The prose lives in build_tools/templates/telemetry.md;
 the tables (events, properties, their types and allowed values, the reasons) come from
 ``archon.telemetry.events`` and from the names archon actually has (commands, bundled workflows, error classes).
@@ -25,8 +26,9 @@ from archon.cli.invocation import command_vocabulary
 from archon.errors import ArchonError
 from archon.telemetry import events
 from archon.workflows.bundled import bundled_workflow_names
+from build_tools.cli_docs import render_cli_page
 
-__all__ = ["GENERATED_HEADER", "render_telemetry_page", "telemetry_page_path"]
+__all__ = ["GENERATED_HEADER", "generated_pages", "render_telemetry_page", "telemetry_page_path"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "telemetry.md"
@@ -138,18 +140,24 @@ def render_telemetry_page() -> str:
     return f"{GENERATED_HEADER}\n\n{template}"
 
 
+def generated_pages() -> dict[Path, str]:
+    """Every generated page under docs/ and its content."""
+    return {telemetry_page_path(): render_telemetry_page(), ROOT / "docs" / "cli.md": render_cli_page()}
+
+
 def main(argv: list[str]) -> int:
-    page = render_telemetry_page()
-    path = telemetry_page_path()
-    if "--check" in argv:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != page:
-            print(f"{path} is out of date: run `python -m build_tools.docs`", file=sys.stderr)
-            return 1
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8", newline="\n")
-    return 0
+    """Write the generated pages, or with ``--check`` exit 1 if a committed one differs."""
+    stale = 0
+    for path, page in generated_pages().items():
+        if "--check" in argv:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != page:
+                print(f"{path} is out of date: run `python -m build_tools.docs`", file=sys.stderr)
+                stale += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8", newline="\n")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
