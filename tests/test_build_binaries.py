@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, require_tool
 from tests.support.artefacts import REPO_ROOT
 from tests.support.binary import FROZEN_VERSION, FrozenArchon, run_build_script
 from tests.support.packages import sdist_files, wheel_files
@@ -132,3 +132,19 @@ def test_refused_inputs_stop_the_script_before_building_and_write_nothing(
     assert [p.name for p in dist.iterdir()] == ["SHA256SUMS"]
     assert (dist / "SHA256SUMS").read_text(encoding="utf-8") == "an earlier release's sums\n"
     assert tree_state(refusal_source) == []
+
+
+def test_the_shell_scripts_pass_shellcheck() -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("shellcheck is installed by .ci/run on Linux; the scripts run on macOS and Windows in release.yml")
+    shellcheck = require_tool("shellcheck")
+    scripts = ["scripts/build-binaries.sh", "scripts/_venv.sh", "scripts/test.sh", ".ci/run"]
+    result = subprocess.run(
+        [shellcheck, "--external-sources", "--shell=bash", *scripts],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
