@@ -65,7 +65,8 @@ DIST_DIR="${ARCHON_DIST_DIR:-dist}"
 step "build-time constants"
 # Resolve and validate once, up front (a refused key fails here, in seconds), then hand the resolved VERSION and
 # GIT_COMMIT to every build, so the wheel (built from the sdist, outside git) and the binary agree.
-resolved="$("$PY" - <<'PYEOF'
+# (tr: Python on Windows ends its lines with \r\n)
+resolved="$("$PY" - <<'PYEOF' | tr -d '\r'
 import os, sys, tomllib
 from pathlib import Path
 from build_tools.constants import BuildConstantsError, constants_from_env, git_commit
@@ -93,7 +94,7 @@ WHEEL="$(cd "$WORK/out" && ls archon-*.whl)" || fail "python -m build produced n
 SDIST="$(cd "$WORK/out" && ls archon-*.tar.gz)" || fail "python -m build produced no sdist"
 
 step "standalone binary (PyInstaller, build_tools/archon.spec)"
-read -r TARGET SUFFIX <<<"$("$PY" -m build_tools.artifacts target)"
+read -r TARGET SUFFIX <<<"$("$PY" -m build_tools.artifacts target | tr -d '\r')"
 NAME="archon-$TARGET"
 "$PY" -m PyInstaller --noconfirm --log-level WARN --workpath "$WORK/pyinstaller" --distpath "$WORK/frozen" \
   build_tools/archon.spec -- --onedir >"$WORK/pyinstaller.log" 2>&1 || { cat "$WORK/pyinstaller.log" >&2; fail "PyInstaller failed"; }
