@@ -26,7 +26,6 @@ from archon.errors import ArchonError
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.events import BinaryStartup, CliCommandCompleted, CliCommandInvoked, ErrorUncaught
-from archon.telemetry.flusher import run_flusher
 from archon.telemetry.notice import first_run_notice, mark_first_run_done, needs_first_run_notice
 from archon.telemetry.queued import QueuedEvent
 from archon.telemetry.sanitize import error_class, where
@@ -142,6 +141,8 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     argv = list(args)
     build = build or current_build()
     if argv[:1] == [FLUSH_ARGUMENT]:  # the detached flusher this CLI starts: no parsing, no telemetry of its own
+        from archon.telemetry.flusher import run_flusher  # noqa: PLC0415 - commands never pay for the sender
+
         return run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=build)
     application = Application(runtime=runtime, build=build)
     session = TelemetrySession(
