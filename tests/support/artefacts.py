@@ -55,8 +55,12 @@ def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.Compl
     )
 
 
+# Captured at import, before the isolation fixture points HOME at a temp dir, so every test shares uv's cache.
+_UV_CACHE_DIR = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
+
+
 def _uv() -> list[str]:
-    return [sys.executable, "-m", "uv"]
+    return [sys.executable, "-m", "uv", "--cache-dir", _UV_CACHE_DIR]
 
 
 @dataclass(frozen=True)
