@@ -36,6 +36,7 @@ from archon.telemetry.history import record_sent
 from archon.telemetry.lock import FileLock
 from archon.telemetry.outbox import Claim, Outbox
 from archon.telemetry.sender import Sender, SendResult, silence_posthog_logging
+from archon.telemetry.spawn import run_in_background
 from archon.telemetry.state import DeliveryState, read_state, update_state
 
 __all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "main", "run_flusher"]
@@ -243,6 +244,7 @@ def run_flusher(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> in
     """The whole job of the detached flusher process (``archon __archon-telemetry-flush__``). Always returns 0."""
     policy = FlushPolicy()
     _arm_watchdog(policy.deadline_seconds)
+    run_in_background()
     silence_posthog_logging()
     with contextlib.suppress(OSError):
         os.chdir(paths.home)  # never keep the user's working directory busy

@@ -6,8 +6,11 @@ frozen binary re-executing itself (PyInstaller has no ``python -m``). ``Runtime.
 
 The child is fully detached: its own session (no terminal, no signals from the user's shell), stdin, stdout
 and stderr on the null device (it can never write into the user's terminal or hold a pipe the caller waits
-on), no inherited file descriptors, and the ``POSTHOG_*`` variables removed from its environment. The parent
-never waits for it; the child ends itself (see :mod:`archon.telemetry.flusher`).
+on), no inherited file descriptors, and the ``POSTHOG_*`` variables removed from its environment. It runs at
+the lowest CPU priority (:func:`run_in_background`: Linux's idle scheduling class, elsewhere a lower priority),
+so its start-up (Python, then the posthog library, about a second of CPU) only uses CPU nothing else wants and
+never slows the command that is still exiting, or the user's next one. The parent never waits for it; the child
+ends itself (see :mod:`archon.telemetry.flusher`).
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from archon.runtime import Runtime
 from archon.telemetry.lock import is_locked
 from archon.telemetry.outbox import Outbox
 
-__all__ = ["FLUSH_ARGUMENT", "flusher_command", "spawn_flusher"]
+__all__ = ["FLUSH_ARGUMENT", "flusher_command", "run_in_background", "spawn_flusher"]
 
 FLUSH_ARGUMENT: Final = "__archon-telemetry-flush__"
+BACKGROUND_NICENESS: Final = 10
 
 
 def flusher_command(runtime: Runtime) -> list[str]:
@@ -34,6 +38,18 @@ def flusher_command(runtime: Runtime) -> list[str]:
     if not runtime.executable:
         return []
     return [*runtime.executable, FLUSH_ARGUMENT]
+
+
+def run_in_background() -> None:
+    """Move this process to the lowest CPU priority. Called first thing by the flusher process; never raises.
+
+    ``posix_spawn`` cannot do it for the child (glibc refuses the idle policy), hence the child does it itself.
+    """
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        elif os.getpriority(os.PRIO_PROCESS, 0) < BACKGROUND_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, BACKGROUND_NICENESS)
 
 
 def _child_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -58,7 +74,12 @@ def spawn_flusher(*, runtime: Runtime, paths: ArchonPaths) -> bool:
 if sys.platform == "win32":  # pragma: no cover - exercised by the Windows release build only
 
     def _start_detached(command: Sequence[str], *, env: Mapping[str, str]) -> None:
-        flags = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+        flags = (
+            subprocess.DETACHED_PROCESS
+            | subprocess.CREATE_NEW_PROCESS_GROUP
+            | subprocess.CREATE_NO_WINDOW
+            | subprocess.BELOW_NORMAL_PRIORITY_CLASS
+        )
         subprocess.Popen(
             list(command),
             stdin=subprocess.DEVNULL,

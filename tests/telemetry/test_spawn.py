@@ -151,3 +151,12 @@ def test_the_cli_process_never_imports_posthog_even_when_it_starts_a_flusher(
 
     assert outcome == {"codes": [0, 0], "posthog": False, "pending": 2}
     assert _wait_for_report(paths)["argv"] == [FLUSH_ARGUMENT]  # a flusher was started, and this process went on
+
+
+def test_the_flusher_moves_itself_to_the_lowest_cpu_priority() -> None:
+    code = "import os; from archon.telemetry.spawn import run_in_background; run_in_background(); "
+    code += "print(os.sched_getscheduler(0) if hasattr(os, 'SCHED_IDLE') else os.getpriority(os.PRIO_PROCESS, 0))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+
+    expected = os.SCHED_IDLE if hasattr(os, "SCHED_IDLE") else 10
+    assert int(result.stdout) == expected
