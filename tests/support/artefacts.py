@@ -86,7 +86,9 @@ def install_wheel(wheel: Path, venv_dir: Path) -> InstalledArchon:
     )
     installed = InstalledArchon(venv_dir)
     subprocess.run(
-        [*_uv(), "pip", "install", "--quiet", "--python", str(installed.python), str(wheel)],
+        # --compile-bytecode: as pip does by default. Without it (uv's default) and with PYTHONDONTWRITEBYTECODE
+        # set, as in CI, every archon run recompiles ~250 modules: 1.3 s instead of 0.45 s for `archon version`.
+        [*_uv(), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(installed.python), str(wheel)],
         check=True,
         capture_output=True,
         timeout=600,
