@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from archon.telemetry.spawn import FLUSH_ARGUMENT, run_in_background
+from archon.telemetry.background import FLUSH_ARGUMENT, run_in_background
 
 
 def main() -> None:

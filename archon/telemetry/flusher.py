@@ -31,12 +31,12 @@ from archon.buildinfo import BuildInfo, current_build
 from archon.config import read_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.background import run_in_background
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.history import record_sent
 from archon.telemetry.lock import FileLock
 from archon.telemetry.outbox import Claim, Outbox
 from archon.telemetry.sender import Sender, SendResult, silence_posthog_logging
-from archon.telemetry.spawn import run_in_background
 from archon.telemetry.state import DeliveryState, read_state, update_state
 
 __all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "main", "run_flusher"]

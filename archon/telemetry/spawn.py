@@ -20,17 +20,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Final
 
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.background import FLUSH_ARGUMENT, run_in_background
 from archon.telemetry.lock import is_locked
 from archon.telemetry.outbox import Outbox
 
 __all__ = ["FLUSH_ARGUMENT", "flusher_command", "run_in_background", "spawn_flusher"]
-
-FLUSH_ARGUMENT: Final = "__archon-telemetry-flush__"
-BACKGROUND_NICENESS: Final = 10
 
 
 def flusher_command(runtime: Runtime) -> list[str]:
@@ -38,18 +35,6 @@ def flusher_command(runtime: Runtime) -> list[str]:
     if not runtime.executable:
         return []
     return [*runtime.executable, FLUSH_ARGUMENT]
-
-
-def run_in_background() -> None:
-    """Move this process to the lowest CPU priority. Called first thing by the flusher process; never raises.
-
-    ``posix_spawn`` cannot do it for the child (glibc refuses the idle policy), hence the child does it itself.
-    """
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        if hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        elif os.getpriority(os.PRIO_PROCESS, 0) < BACKGROUND_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, BACKGROUND_NICENESS)
 
 
 def _child_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -154,7 +154,7 @@ def test_the_cli_process_never_imports_posthog_even_when_it_starts_a_flusher(
 
 
 def test_the_flusher_moves_itself_to_the_lowest_cpu_priority() -> None:
-    code = "import os; from archon.telemetry.spawn import run_in_background; run_in_background(); "
+    code = "import os; from archon.telemetry.background import run_in_background; run_in_background(); "
     code += "print(os.sched_getscheduler(0) if hasattr(os, 'SCHED_IDLE') else os.getpriority(os.PRIO_PROCESS, 0))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
 
