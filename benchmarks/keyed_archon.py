@@ -1,0 +1,169 @@
+"""What the telemetry benchmarks share: a real archon wheel built with a test key and a loopback ingest host,
+installed in a fresh venv, two archon homes (telemetry on / off), a way to time one command, and a way to tell
+when the detached flushers have gone quiet. Linux (reads ``/proc``). Nothing here ever leaves loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archon.telemetry.spawn import FLUSH_ARGUMENT
+from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
+
+__all__ = ["Blackhole", "KeyedArchon", "describe_machine", "percentile", "ratio_row"]
+
+TEST_KEY = "phc_archonBenchmarkKey0123456789abcdefghijklmnop"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (p50 = median of odd samples, p95 of 20 = the 19th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def ratio_row(name: str, baseline: Sequence[float], other: Sequence[float], target: float) -> str:
+    """A table row: both medians, their ratio against ``target``, and the median of the paired differences
+    (sample i of ``other`` minus sample i of ``baseline``, taken side by side), which cancels slow drifts in load."""
+    a, b = statistics.median(baseline), statistics.median(other)
+    paired = statistics.median(y - x for x, y in zip(baseline, other, strict=True))
+    verdict = "met" if b / a <= target else "MISSED"
+    cells = [name, f"{a * 1e3:.1f}", f"{b * 1e3:.1f}", f"{paired * 1e3:+.1f}", f"{b / a:.3f}", f"<= {target}", verdict]
+    return "| " + " | ".join(cells) + " |"
+
+
+def describe_machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    return f"{cpu}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+
+
+class Blackhole:
+    """A loopback port that swallows connection attempts: a listener that never accepts, its queue full, so
+    the kernel drops every further SYN (what a firewalled host does), without any packet leaving loopback."""
+
+    def __init__(self, port: int) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(0)
+        self.fillers: list[socket.socket] = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.settimeout(0.3)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except OSError:
+                filler.close()
+                break
+            self.fillers.append(filler)
+
+    def close(self) -> None:
+        for filler in self.fillers:
+            filler.close()
+        self.listener.close()
+
+
+@dataclass
+class KeyedArchon:
+    installed: InstalledArchon
+    root: Path
+
+    @classmethod
+    def build(cls, host: str, root: Path | None = None) -> KeyedArchon:
+        root = root or Path(tempfile.mkdtemp(prefix="archon-bench-"))
+        wheel_dir = root / "wheel"
+        result = build_wheel(
+            wheel_dir,
+            {"POSTHOG_PUBLIC_KEY": TEST_KEY, "POSTHOG_HOST": host, "VERSION": "v0.0.1", "GIT_COMMIT": "0000bec4"},
+        )
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr)
+        (wheel,) = wheel_dir.glob("*.whl")
+        keyed = cls(install_wheel(wheel, root / "venv"), root)
+        (root / "work").mkdir()
+        for name, setting in (("home-on", "on"), ("home-off", "off")):
+            keyed.run(name, "telemetry", setting)
+        return keyed
+
+    def home(self, name: str) -> Path:
+        return self.root / name
+
+    def env(self, name: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHON_", "POSTHOG_", "DO_NOT_TRACK"))}
+        env.update(ARCHON_HOME=str(self.home(name)), HOME=str(self.root))
+        return env
+
+    def run(self, home: str, *args: str) -> float:
+        """Run ``archon args`` with ``home``; the wall time until it exited (stdout/stderr captured, as a script
+        capturing ``$(archon ...)`` would)."""
+        start = time.perf_counter()
+        subprocess.run(
+            [str(self.installed.archon), *args],
+            env=self.env(home),
+            cwd=self.root / "work",
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        return time.perf_counter() - start
+
+    def time_command(self, argv: Sequence[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(list(argv), cwd=self.root / "work", capture_output=True, check=True, timeout=120)
+        return time.perf_counter() - start
+
+    def flushers(self) -> list[int]:
+        """Running flushers started from these homes (found by argv and working directory)."""
+        found = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                if FLUSH_ARGUMENT.encode() not in (entry / "cmdline").read_bytes().split(b"\0"):
+                    continue
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue
+            if cwd.startswith(str(self.root)):
+                found.append(int(entry.name))
+        return found
+
+    def wait_quiet(self, timeout: float = 30.0) -> None:
+        """Until no flusher runs or every one is idle (blocked on the network or a backoff, using no CPU), so one
+        measurement's flusher does not eat the next measurement's CPU."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = {pid: _cpu_ticks(pid) for pid in self.flushers()}
+            if not before:
+                return
+            time.sleep(0.15)
+            after = {pid: _cpu_ticks(pid) for pid in before}
+            if all(after[pid] == before[pid] for pid in before):
+                return
+
+    def wait_gone(self, timeout: float = 40.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.flushers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return -1
+    return int(fields[11]) + int(fields[12])
