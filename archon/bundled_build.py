@@ -10,5 +10,5 @@ BUNDLED_IS_BINARY: bool = False
 BUNDLED_VERSION: str = "dev"
 BUNDLED_GIT_COMMIT: str = "unknown"
 BUNDLED_POSTHOG_KEY: str = ""
-BUNDLED_POSTHOG_HOST: str = "https://eu.i.posthog.com"
+BUNDLED_POSTHOG_HOST: str = "https://telemetry.archon-cli.dev"
 BUNDLED_INSTALL_METHOD: str = "source"

@@ -94,6 +94,8 @@ def set_config_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
     buffer = io.StringIO()
     _yaml().dump(root, buffer)
     try:
-        write_atomic(path, buffer.getvalue().encode("utf-8"))
+        # A config.yaml that is a symlink (dotfiles) keeps being one: the file it points to is replaced.
+        target = path.resolve() if path.is_symlink() else path
+        write_atomic(target, buffer.getvalue().encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -45,11 +45,14 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def default_archon_home(env: Mapping[str, str], user_home: Path) -> Path:
-    """``$ARCHON_HOME`` when set and non-empty, else ``~/.archon``."""
+def default_archon_home(env: Mapping[str, str], user_home: Path, cwd: Path) -> Path:
+    """``$ARCHON_HOME`` when set and non-empty (a relative one taken from ``cwd``), else ``~/.archon``.
+
+    Always absolute: the detached flusher changes directory, and must find the same home.
+    """
     override = env.get(ENV_ARCHON_HOME, "").strip()
     if override:
-        return Path(override).expanduser()
+        return cwd / Path(override).expanduser()
     return user_home / ".archon"
 
 
@@ -78,10 +81,11 @@ class Runtime:
     @classmethod
     def from_os(cls) -> Runtime:
         env = MappingProxyType(dict(os.environ))
+        cwd = Path.cwd()
         return cls(
             env=env,
-            home=default_archon_home(env, Path.home()),
-            cwd=Path.cwd(),
+            home=default_archon_home(env, Path.home(), cwd),
+            cwd=cwd,
             stdout_is_tty=_isatty(sys.stdout),
             stderr_is_tty=_isatty(sys.stderr),
             stdin_is_tty=_isatty(sys.stdin),

@@ -17,7 +17,7 @@ def test_other_dev_values() -> None:
     assert bundled_build.BUNDLED_VERSION == "dev"
     assert bundled_build.BUNDLED_GIT_COMMIT == "unknown"
     assert bundled_build.BUNDLED_INSTALL_METHOD == "source"
-    assert bundled_build.BUNDLED_POSTHOG_HOST == "https://eu.i.posthog.com"
+    assert bundled_build.BUNDLED_POSTHOG_HOST == "https://telemetry.archon-cli.dev"  # the first-party proxy
 
 
 def test_committed_module_holds_only_literal_constants() -> None:
