@@ -100,6 +100,22 @@ def test_nginx_defaults_to_posthog_eu_over_verified_tls() -> None:
         assert directive in text
 
 
+def test_no_proxy_logs_request_data() -> None:
+    """The live test sees the default log levels; this pins what it cannot trigger: nginx's per-connection messages
+    at any level, Caddy's loggers that write request data only with `debug`, and a Worker calling console.*."""
+    nginx = _read(NGINX_CONF)
+    assert re.findall(r"^\s*(access_log|error_log) ([^;]*);", nginx, flags=re.MULTILINE) == [
+        ("access_log", "off"),
+        ("error_log", "/dev/null"),
+    ]
+    config: dict[str, Any] = json.loads(_caddy("adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile").stdout)
+    assert config["logging"]["logs"] == {
+        "default": {"exclude": ["http.log.error", "http.log.access", "http.stdlib", "http.handlers.reverse_proxy"]}
+    }
+    assert "console." not in _read(WORKER_JS)
+    assert tomllib.loads(_read(WRANGLER))["observability"] == {"enabled": False}
+
+
 def test_no_production_config_names_a_local_address() -> None:
     for path in PRODUCTION_FILES:
         text = _read(path)

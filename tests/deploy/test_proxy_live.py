@@ -40,6 +40,9 @@ CLIENT_IDENTIFYING_HEADERS = {
     "X-Remote-Addr": "203.0.113.17",
     "Cookie": "session=cookie-secret",
 }
+# The unreachable-upstream test sends from this loopback address of its own (Linux routes all of 127/8 to lo), so
+# the client's address can be told apart from the proxy's and the upstream's 127.0.0.1 in the logs.
+CLIENT_ADDRESS = "127.0.0.2"
 # What PostHog may see: the ingest allow-list plus what HTTP itself needs.
 UPSTREAM_MAY_SEE = {
     "host",
@@ -91,10 +94,14 @@ def send(
     *,
     body: bytes | Iterable[bytes] | None = None,
     headers: Mapping[str, str] | None = None,
+    source: str | None = None,
 ) -> Answer:
     """One raw HTTP request to the proxy: the target goes on the wire exactly as given. A proxy may answer (and
-    close) before reading a body it refuses, so a failure to send the rest of the body is not an error."""
-    connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=30)
+    close) before reading a body it refuses, so a failure to send the rest of the body is not an error. ``source``
+    is the loopback address the request comes from (default: the system's choice, 127.0.0.1)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", proxy.port, timeout=30, source_address=None if source is None else (source, 0)
+    )
     try:
         connection.putrequest(method, target, skip_accept_encoding=True)
         fields = dict(headers or {})
@@ -271,12 +278,18 @@ def test_upstream_status_reaches_the_sender(
     assert len(upstream.snapshot()) == 1
 
 
-def test_unreachable_upstream_is_502(proxy: RunningProxy, tmp_path: Path) -> None:
-    """A PostHog outage looks like one to the sender (retry later), never like acceptance or rejection."""
+def test_unreachable_upstream_is_502_and_logs_no_client_data(proxy: RunningProxy, tmp_path: Path) -> None:
+    """A PostHog outage looks like one to the sender (retry later), never like acceptance or rejection. It is also
+    the case where proxies log by default (Caddy's error log, nginx's `client:` field): the proxy's whole output
+    (stderr, and nginx's error log at level info) must name neither the client's address nor any header value."""
     nothing_there = f"http://127.0.0.1:{free_port()}"
     body = json.dumps({"api_key": TEST_KEY, "batch": make_events(1)}).encode()
+    headers = {"Content-Type": "application/json", **CLIENT_IDENTIFYING_HEADERS}
     with run_proxy(
         proxy.kind, tool=locate_tool(proxy.kind), port=free_port(), upstream=nothing_there, workdir=tmp_path / "p"
     ) as cut_off:
-        answer = send(cut_off, "POST", "/batch/", body=body, headers={"Content-Type": "application/json"})
+        answer = send(cut_off, "POST", "/batch/", body=body, headers=headers, source=CLIENT_ADDRESS)
     assert answer.status == 502
+    log = cut_off.log_text()  # complete: the proxy has stopped
+    for value in (CLIENT_ADDRESS, *CLIENT_IDENTIFYING_HEADERS.values()):
+        assert value not in log, f"{proxy.kind} logged {value!r}:\n{log}"
