@@ -22,6 +22,12 @@ FILES = [WORKFLOWS / "ci.yml", WORKFLOWS / "release.yml"]
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
 PROXY_URL = "https://telemetry.archon-cli.dev"
 BUILD_STEP = "scripts/build-binaries.sh"
+# A tag run is a release: it uses the `release` environment (the secrets; tags only, docs/release.md) and must embed
+# a key. A manual run on a branch is a dry run: no environment (GitHub would refuse it one restricted to tags), so
+# no key, so it must not demand one. An empty environment name means none; '' must be the last `||` operand,
+# since `cond && ''` is falsy and would fall through.
+RELEASE_ENVIRONMENT = "${{ github.ref_type == 'tag' && 'release' || '' }}"
+REQUIRE_KEY = "${{ github.ref_type == 'tag' && '1' || '0' }}"
 
 
 def load(path: Path) -> Any:
@@ -149,7 +155,7 @@ def test_the_script_builds_and_only_its_step_sees_the_secrets(release: Any, ci: 
     env = step["env"]
     assert env["POSTHOG_PUBLIC_KEY"] == "${{ secrets.POSTHOG_PUBLIC_KEY }}"
     assert env["POSTHOG_HOST"] == f"${{{{ secrets.POSTHOG_HOST || '{PROXY_URL}' }}}}"
-    assert env["ARCHON_REQUIRE_POSTHOG_KEY"] == "1"
+    assert env["ARCHON_REQUIRE_POSTHOG_KEY"] == REQUIRE_KEY
 
     secret_paths = [path for path, text in scalars(release) if "secrets." in text]
     assert sorted(secret_paths) == sorted(
@@ -161,6 +167,15 @@ def test_the_script_builds_and_only_its_step_sees_the_secrets(release: Any, ci: 
     assert [path for path, text in scalars(ci) if "secrets." in text] == []
     assert all("env" not in job for job in release["jobs"].values())
     assert "env" not in release
+
+
+def test_only_a_tag_run_uses_the_release_environment_and_requires_a_key(release: Any) -> None:
+    """A branch run (the documented dry run) must neither ask for the tag-only environment nor demand its key."""
+    build = release["jobs"]["build"]
+    assert build["environment"] == RELEASE_ENVIRONMENT
+    assert [job for job in release["jobs"].values() if "environment" in job] == [build]
+    (step,) = [step for step in build["steps"] if BUILD_STEP in step.get("run", "")]
+    assert step["env"]["ARCHON_REQUIRE_POSTHOG_KEY"] == REQUIRE_KEY
 
 
 def test_nothing_builds_artefacts_outside_the_script(release: Any) -> None:
