@@ -80,9 +80,12 @@ def _show_debug_event(event: QueuedEvent) -> None:
 
 
 def _records(path: CommandPath) -> bool:
-    """Commands that change telemetry itself are never recorded: not the opt-in, not the opt-out (whose pending
-    events it just deleted), not the identity reset (which must not be tied to the old id or create a new one)."""
-    return not path.is_("telemetry", "on", "off", "clear")
+    """No ``archon telemetry ...`` command is ever recorded. Looking at telemetry must not change what it shows
+    or send anything: ``status`` would report its own start as the last event, ``inspect`` (which "never sends
+    anything") would start a flusher that uploads whatever was held back, and either would create an anonymous
+    id. Changing telemetry must not be tied to it: not the opt-in, not the opt-out (whose pending events it just
+    deleted), not the identity reset (which must not be tied to the old id or create a new one)."""
+    return not path.is_("telemetry")
 
 
 def _print_first_run_notice(application: Application, session: TelemetrySession) -> None:

@@ -24,7 +24,7 @@ from archon.telemetry.outbox import Outbox
 from archon.telemetry.queued import QueuedEvent
 from archon.telemetry.session import TelemetrySession
 from archon.telemetry.spawn import FLUSH_ARGUMENT
-from tests.cli.conftest import KEYED_BUILD, Invoke
+from tests.cli.conftest import KEYED_BUILD, FlusherProbe, Invoke
 
 COMMANDS = [
     ["version"],
@@ -71,7 +71,7 @@ def test_every_command_records_invoked_and_completed(invoke: Invoke, paths: Arch
     invoke("telemetry", "on", build=KEYED_BUILD)
     invoke("version", build=KEYED_BUILD)
     invoke("no-such-command", build=KEYED_BUILD)
-    invoke("telemetry", "status", build=KEYED_BUILD)
+    invoke("workflow", "list", build=KEYED_BUILD)
     seen = [
         (e["event"], e["properties"]["command"], e["properties"]["subcommand"], e["properties"].get("exit_code"))
         for e in Outbox(paths).pending()
@@ -81,13 +81,56 @@ def test_every_command_records_invoked_and_completed(invoke: Invoke, paths: Arch
         ("cli.command_completed", "version", "", 0),
         ("cli.command_invoked", "user-defined", "", None),
         ("cli.command_completed", "user-defined", "", 2),
-        ("cli.command_invoked", "telemetry", "status", None),
-        ("cli.command_completed", "telemetry", "status", 0),
+        ("cli.command_invoked", "workflow", "list", None),
+        ("cli.command_completed", "workflow", "list", 0),
     ]
     for event in Outbox(paths).pending():
         if event["event"] == "cli.command_completed":
             assert isinstance(event["properties"]["duration_ms"], int)
             assert event["properties"]["duration_ms"] >= 0
+
+
+TELEMETRY_COMMANDS = [
+    ["telemetry", "status"],
+    ["telemetry", "status", "--json"],
+    ["telemetry", "inspect"],
+    ["telemetry", "policy"],
+    ["telemetry"],
+    ["telemetry", "--help"],
+    ["telemetry", "no-such-subcommand"],
+]
+
+
+@pytest.mark.parametrize("args", TELEMETRY_COMMANDS, ids="-".join)
+def test_telemetry_commands_create_no_identity_even_when_on(
+    invoke: Invoke, paths: ArchonPaths, args: list[str]
+) -> None:
+    invoke(*args, env={"ARCHON_TELEMETRY": "on"}, build=KEYED_BUILD)
+    assert not paths.telemetry_id.exists()
+    assert not paths.telemetry_dir.exists()
+
+
+@pytest.mark.parametrize("args", TELEMETRY_COMMANDS, ids="-".join)
+def test_telemetry_commands_record_nothing_and_start_no_flusher(
+    invoke: Invoke, paths: ArchonPaths, flusher_probe: FlusherProbe, args: list[str]
+) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)  # two events held back (no flusher in this runtime), as in an outage
+    held = [event["uuid"] for event in Outbox(paths).pending()]
+    assert len(held) == 2
+    invoke(*args, build=KEYED_BUILD, executable=flusher_probe.executable)
+    assert [event["uuid"] for event in Outbox(paths).pending()] == held
+    assert flusher_probe.started() == []
+
+
+def test_a_recorded_command_does_start_the_flusher(
+    invoke: Invoke, paths: ArchonPaths, flusher_probe: FlusherProbe
+) -> None:
+    """The control for the test above: the probe is seen when a command does start a flusher."""
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD, executable=flusher_probe.executable)
+    assert Outbox(paths).pending_count() == 2
+    assert len(flusher_probe.started()) == 1
 
 
 def test_binary_startup_only_in_the_binary(invoke: Invoke, paths: ArchonPaths) -> None:

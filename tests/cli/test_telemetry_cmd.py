@@ -229,6 +229,18 @@ def test_status_shows_identity_last_event_and_counts(invoke: Invoke, paths: Arch
     assert "ago" in human
 
 
+def test_status_reports_the_last_real_event_not_its_own_start(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)  # held back: no flusher in this runtime
+    for _ in range(2):
+        data = _status(invoke, build=KEYED_BUILD)
+        last = data["last_event"]
+        assert isinstance(last, dict)
+        assert last["event"] == "cli.command_completed"
+        assert data["pending_events"] == 2
+    assert [event["properties"]["command"] for event in Outbox(paths).pending()] == ["version", "version"]
+
+
 # -- inspect -------------------------------------------------------------------------------------------------
 
 
@@ -243,6 +255,16 @@ def test_inspect_prints_the_last_ten_events_as_queued(invoke: Invoke, paths: Arc
     for event in shown["events"]:
         assert set(event) == {"event", "distinct_id", "uuid", "timestamp", "properties"}
         assert event == queued[event["uuid"]]
+
+
+def test_inspect_shows_what_is_held_back_and_adds_nothing(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)
+    held = [event["uuid"] for event in Outbox(paths).pending()]
+    for _ in range(2):
+        shown = json.loads(invoke("telemetry", "inspect", build=KEYED_BUILD).stdout)["events"]
+        assert [event["uuid"] for event in shown] == held
+    assert [event["uuid"] for event in Outbox(paths).pending()] == held
 
 
 def test_inspect_with_nothing_recorded(invoke: Invoke, paths: ArchonPaths) -> None:

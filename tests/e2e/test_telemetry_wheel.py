@@ -117,6 +117,15 @@ def test_default_install_sends_nothing_and_creates_no_id(archon: WheelArchon) ->
     assert not (archon.home / "telemetry").exists()
 
 
+def test_looking_at_telemetry_sends_nothing_and_creates_no_id(archon: WheelArchon) -> None:
+    for args in (["telemetry", "status"], ["telemetry", "status", "--json"], ["telemetry", "inspect"]):
+        assert archon.run(*args, env={"ARCHON_TELEMETRY": "on"}).returncode == 0
+    archon.quiet()
+    assert archon.received() == []
+    assert archon.identity() is None
+    assert not (archon.home / "telemetry").exists()
+
+
 def test_events_arrive_after_opt_in(archon: WheelArchon, record_property: Any) -> None:
     distinct_id = archon.opt_in()
     assert archon.received() == []  # `telemetry on` itself is not recorded
@@ -145,7 +154,9 @@ def test_inspect_equals_what_the_server_received(archon: WheelArchon) -> None:
     archon.quiet()
     shown = json.loads(archon.run("telemetry", "inspect").stdout)["events"]
     assert len(shown) == 10
-    received = {e["uuid"]: e for e in archon.wait_for(distinct_id, 12)}
+    archon.quiet()  # inspect records nothing and starts no flusher: nothing more arrives
+    received = {e["uuid"]: e for e in archon.received(distinct_id)}
+    assert sorted(received) == sorted(event["uuid"] for event in shown)
     for event in shown:
         assert event["uuid"] in received, event
         server = received[event["uuid"]]
@@ -155,7 +166,7 @@ def test_inspect_equals_what_the_server_received(archon: WheelArchon) -> None:
         assert added_by_library <= set(events.SDK_PROPERTIES)
         assert {k: server["properties"][k] for k in event["properties"]} == event["properties"]
     sent_shown = [e for e in shown if "$lib" in e["properties"]]
-    assert len(sent_shown) == 9  # all but inspect's own invocation, still queued when inspect printed
+    assert len(sent_shown) == 10  # every event shown is as sent: inspect's own start is not recorded
     for event in sent_shown:
         assert received[event["uuid"]]["properties"] == event["properties"]
 
