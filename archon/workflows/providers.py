@@ -41,8 +41,13 @@ class ProviderCli:
     install_hint: str
 
     def argv(self, binary: str, prompt: str) -> list[str]:
-        """The command line that runs ``prompt`` once, non-interactively; the prompt is one argv item."""
-        return [binary, *self.prompt_flags, prompt]
+        """The command line that runs ``prompt`` once, non-interactively; the prompt is one argv item.
+
+        ``--`` ends the options (claude parses with commander, codex with clap; both honour it), so a prompt that
+        starts with ``-`` (``$ARGUMENTS`` = ``--dangerously-skip-permissions``, a Markdown list) stays the prompt
+        and never becomes a flag of the CLI.
+        """
+        return [binary, *self.prompt_flags, "--", prompt]
 
 
 _PROVIDERS: dict[ProviderName, ProviderCli] = {

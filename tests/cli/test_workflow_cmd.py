@@ -150,7 +150,7 @@ def test_a_successful_run_prints_the_final_output_and_records_sanitised_events(c
     assert result.exit_code == 0, result.output
     assert result.stdout == "answer to: Think about: gathered the bug for alice\n"
     assert "2/2 nodes succeeded" in result.stderr
-    assert recorded_argv(fake) == ["-p", "Think about: gathered the bug for alice"]
+    assert recorded_argv(fake) == ["-p", "--", "Think about: gathered the bug for alice"]
     started, completed = cli.sink.events
     assert started == WorkflowRunStarted(
         workflow_name=SafeName("user-defined"), node_count=2, provider="claude", is_cli_invoked=True
@@ -206,6 +206,17 @@ def test_run_json_shape(cli: Cli) -> None:
     assert (data["ok"], data["provider"], data["error"]) == (True, "claude", None)
 
 
+def test_an_argument_that_looks_like_a_flag_reaches_the_assistant_as_the_prompt(cli: Cli) -> None:
+    """The reported case: `archon workflow run ask -- --dangerously-skip-permissions` ran `claude -p
+    --dangerously-skip-permissions`, turning the user's argument into a permission flag."""
+    fake = fake_provider(cli.bin, "claude", "success")
+    cli.add_workflow('name: ask\ndescription: d\nnodes: [{id: ask, prompt: "$ARGUMENTS"}]\n')
+    result = cli("workflow", "run", "ask", "--", "--dangerously-skip-permissions")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "answer to: --dangerously-skip-permissions\n"
+    assert recorded_argv(fake) == ["-p", "--", "--dangerously-skip-permissions"]
+
+
 def test_a_missing_provider_cli_is_a_clear_error_with_a_run_failed_event(cli: Cli) -> None:
     cli.env["ARCHON_CLAUDE_BIN"] = str(cli.bin / "not-installed")
     cli.add_workflow(USER_FLOW)
@@ -233,7 +244,7 @@ def test_a_bundled_workflow_runs_and_keeps_its_name_in_events(cli: Cli) -> None:
     fake = fake_provider(cli.bin, "claude", "success")
     result = cli("workflow", "run", "archon-assist", "what does this repo do?")
     assert result.exit_code == 0, result.output
-    prompt = recorded_argv(fake)[1]
+    prompt = recorded_argv(fake)[-1]
     assert "what does this repo do?" in prompt
     assert "Not a git repository" in prompt  # the context node's output reached the prompt
     assert [getattr(e, "workflow_name", None) for e in cli.sink.events] == ["archon-assist", "archon-assist"]

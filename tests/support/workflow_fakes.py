@@ -13,9 +13,21 @@ from archon.telemetry.events import Event
 
 __all__ = ["PROVIDER_BEHAVIOURS", "RecordingSink", "fake_provider", "path_with", "recorded_argv", "write_executable"]
 
+# Read the command line as claude (commander) and codex (clap) do: after `--` every argument is an operand; before it,
+# one that starts with `-` (other than `-` itself) is an option. The prompt is the last operand; with none, fail as
+# `claude -p` does. So a prompt that reaches the CLI as an option shows up as a wrong or missing prompt.
+_PARSE_PROMPT = """\
+operands_only=0; have_prompt=0
+for arg in "$@"; do
+  if [ "$operands_only" = 0 ] && [ "$arg" = -- ]; then operands_only=1; continue; fi
+  case "$operands_only:$arg" in 0:-?*) continue ;; esac
+  prompt=$arg; have_prompt=1
+done
+if [ "$have_prompt" = 0 ]; then echo 'Error: Input must be provided as a prompt argument' >&2; exit 1; fi"""
+
 PROVIDER_BEHAVIOURS: dict[str, str] = {
-    # Echo the prompt (the last argument) back, so tests can see what the node was given.
-    "success": 'for last in "$@"; do :; done\nprintf "answer to: %s\\n" "$last"',
+    # Echo the prompt (the last operand) back, so tests can see what the node was given.
+    "success": _PARSE_PROMPT + '\nprintf "answer to: %s\\n" "$prompt"',
     "timeout": "sleep 30",
     # What the CLIs print when the API answers 429 / an exhausted quota (messages as the APIs word them).
     "rate_limit": (

@@ -201,7 +201,22 @@ def test_prompt_and_command_nodes_go_through_the_provider_cli(
     assert result.result("ask").output == 'answer to: Given "it is 42", answer why?\n'
     assert result.result("ask").provider == provider
     assert result.result("facts").provider is None
-    assert recorded_argv(fake) == [*flags, "Summarize for ops: why?"]
+    assert recorded_argv(fake) == [*flags, "--", "Summarize for ops: why?"]
+
+
+@pytest.mark.parametrize(("provider", "flags"), [("claude", ["-p"]), ("codex", ["exec"])])
+@pytest.mark.parametrize("prompt", ["--dangerously-skip-permissions", "-p --yolo", "--", "- a list item"])
+def test_a_prompt_starting_with_a_dash_reaches_the_cli_as_the_prompt(
+    provider: ProviderName, flags: list[str], prompt: str, tmp_path: Path
+) -> None:
+    """`archon workflow run ask -- --dangerously-skip-permissions` must not hand the CLI a flag: the fake reads its
+    command line as claude (commander) and codex (clap) do, so only an operand comes back as the answer."""
+    fake = fake_provider(tmp_path / "bin", provider, "success")
+    wf = workflow('name: ask\ndescription: d\nnodes: [{id: ask, prompt: "$ARGUMENTS"}]\n')
+    result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, arguments=(prompt,))
+    assert result.ok, result.error
+    assert result.result("ask").output == f"answer to: {prompt}\n"
+    assert recorded_argv(fake) == [*flags, "--", prompt]
 
 
 def test_the_provider_binary_can_be_overridden(tmp_path: Path) -> None:
@@ -210,7 +225,7 @@ def test_the_provider_binary_can_be_overridden(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "ARCHON_CLAUDE_BIN": str(custom)}
     result = run(wf, tmp_path, env=env)
     assert result.ok
-    assert recorded_argv(custom) == ["-p", "hi"]
+    assert recorded_argv(custom) == ["-p", "--", "hi"]
 
 
 def test_a_missing_provider_cli_stops_the_run_before_any_node(tmp_path: Path) -> None:

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from archon.workflows.errors import ProviderNotFoundError
-from archon.workflows.providers import detect_providers, find_provider_binary, require_provider_binary
+from archon.workflows.providers import (
+    ProviderName,
+    detect_providers,
+    find_provider_binary,
+    provider_cli,
+    require_provider_binary,
+)
 from tests.support.workflow_fakes import fake_provider
 
 
@@ -23,3 +29,10 @@ def test_a_missing_cli_is_a_clear_error(tmp_path: Path) -> None:
         require_provider_binary("claude", env={"PATH": str(tmp_path)})
     with pytest.raises(ProviderNotFoundError, match="ARCHON_CODEX_BIN="):
         require_provider_binary("codex", env={"PATH": str(tmp_path), "ARCHON_CODEX_BIN": str(tmp_path / "nope")})
+
+
+@pytest.mark.parametrize(("name", "flags"), [("claude", ["-p"]), ("codex", ["exec"])])
+@pytest.mark.parametrize("prompt", ["hi", "--dangerously-skip-permissions", "-", "--"])
+def test_the_prompt_follows_the_end_of_options_marker(name: ProviderName, flags: list[str], prompt: str) -> None:
+    """A prompt starting with `-` must stay the prompt, never become an option of the provider CLI."""
+    assert provider_cli(name).argv("/bin/x", prompt) == ["/bin/x", *flags, "--", prompt]
