@@ -1,9 +1,10 @@
 """Turn what the workflow engine reports into telemetry events: the only bridge between the two.
 
 Every string goes through :mod:`archon.telemetry.sanitize` (a workflow's name is kept only if it is a bundled
-one; an error's class only if it is archon's own or a built-in); node types, providers and classifications are
-closed vocabularies already. Nothing else about a run (node ids, commands, prompts, output, arguments, inputs,
-paths, messages) has a property to go into.
+one read from the bundled defaults, never a user or repo workflow that replaces it; an error's class only if it
+is archon's own or a built-in); node types, providers and classifications are closed vocabularies already.
+Nothing else about a run (node ids, commands, prompts, output, arguments, inputs, paths, messages) has a property
+to go into.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class WorkflowTelemetry:
         self._name = SafeName("")
 
     def run_started(self, workflow: Workflow, provider: ProviderName | None) -> None:
-        self._name = sanitize.workflow_name(workflow.name)
+        self._name = sanitize.workflow_name(workflow.name, bundled=workflow.origin == "bundled")
         self._sink.record(
             WorkflowRunStarted(
                 workflow_name=self._name,

@@ -44,9 +44,13 @@ def _is_command_word(name: str) -> bool:
     return re.fullmatch(r"[a-z][a-z0-9-]{0,39}", name) is not None
 
 
-def workflow_name(name: str) -> SafeName:
-    """The name of a workflow bundled with archon, else ``user-defined``."""
-    if name in bundled_workflow_names():
+def workflow_name(name: str, *, bundled: bool) -> SafeName:
+    """The name of a workflow bundled with archon, else ``user-defined``.
+
+    ``bundled`` says whether the workflow was actually read from archon's bundled defaults. A user or repo workflow
+    may reuse a bundled name to replace it (documented), and is then the user's own: ``user-defined`` as well.
+    """
+    if bundled and name in bundled_workflow_names():
         return SafeName(name)
     return SafeName(USER_DEFINED)
 

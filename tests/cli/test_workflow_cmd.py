@@ -250,6 +250,25 @@ def test_a_bundled_workflow_runs_and_keeps_its_name_in_events(cli: Cli) -> None:
     assert [getattr(e, "workflow_name", None) for e in cli.sink.events] == ["archon-assist", "archon-assist"]
 
 
+@pytest.mark.parametrize("origin", ["repo", "user"])
+def test_a_workflow_of_ones_own_that_replaces_a_bundled_one_is_user_defined_in_events(cli: Cli, origin: str) -> None:
+    """Replacing a bundled workflow by name is documented; what runs is then the user's own, which is never named."""
+    fake_provider(cli.bin, "claude", "success")
+    text = "name: archon-assist\ndescription: mine\nnodes: [{id: a, bash: 'echo my own'}]\n"
+    if origin == "repo":
+        cli.add_workflow(text, "assist.yaml")
+    else:
+        (cli.home / "workflows").mkdir(parents=True)
+        (cli.home / "workflows" / "assist.yaml").write_text(text, encoding="utf-8")
+    listed = json.loads(cli("workflow", "list", "--json").stdout)["workflows"]
+    assert next(w for w in listed if w["name"] == "archon-assist")["origin"] == origin
+    result = cli("workflow", "run", "archon-assist")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "my own\n"
+    assert cli.sink.names() == ["workflow.run_started", "workflow.run_completed"]
+    assert [getattr(e, "workflow_name", None) for e in cli.sink.events] == ["user-defined", "user-defined"]
+
+
 def test_dry_run_runs_nothing_and_records_nothing(cli: Cli) -> None:
     cli.add_workflow(
         "name: dry\ndescription: d\nnodes:\n"

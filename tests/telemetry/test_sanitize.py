@@ -37,12 +37,19 @@ def test_odd_strings_in_the_vocabulary_are_still_refused() -> None:
 
 def test_bundled_workflow_names_pass_through() -> None:
     for name in bundled_workflow_names():
-        assert workflow_name(name) == name
+        assert workflow_name(name, bundled=True) == name
 
 
+def test_a_bundled_name_on_a_workflow_of_ones_own_is_user_defined() -> None:
+    """A user or repo workflow may reuse a bundled name to replace it; it is still the user's own workflow."""
+    for name in bundled_workflow_names():
+        assert workflow_name(name, bundled=False) == "user-defined"
+
+
+@pytest.mark.parametrize("bundled", [True, False])
 @pytest.mark.parametrize("name", ["deploy-prod-secret", "archon-not-shipped-xyz", "", "../../etc/passwd"])
-def test_other_workflow_names_are_user_defined(name: str) -> None:
-    assert workflow_name(name) == "user-defined"
+def test_other_workflow_names_are_user_defined(name: str, bundled: bool) -> None:
+    assert workflow_name(name, bundled=bundled) == "user-defined"
 
 
 class _PluginError(ArchonError):
