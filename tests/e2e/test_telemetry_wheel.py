@@ -148,7 +148,7 @@ def _same_instant(a: str, b: str) -> bool:
 
 def test_inspect_equals_what_the_server_received(archon: WheelArchon) -> None:
     distinct_id = archon.opt_in()
-    for args in (["version"], ["telemetry", "policy"], ["workflow", "list"], ["no-such-command"], ["--help"]):
+    for args in (["version"], ["workflow", "list", "--json"], ["workflow", "list"], ["no-such-command"], ["--help"]):
         archon.run(*args)
     archon.wait_for(distinct_id, 10)
     archon.quiet()
