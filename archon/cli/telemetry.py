@@ -141,12 +141,25 @@ def inspect(ctx: typer.Context) -> None:
 
 @app.command("clear")
 def clear(ctx: typer.Context) -> None:
-    """Delete the anonymous id. Consent is unchanged; if telemetry is on, the next run uses a new random id."""
+    """Delete the anonymous id and the events not yet sent under it. Consent is unchanged; if telemetry is on,
+    the next event gets a new random id."""
     application = get_app(ctx)
-    if delete_identity(application.paths):
-        typer.echo("Deleted the anonymous id. Events recorded from now on use a new random id.")
+    # Pending events carry the old id: sent later, they would arrive next to (often in one request with) events
+    # under the new id and link the two. The id goes first, so a run still going (which checks the id file before
+    # each event) records under a new id from now on, and whatever it queued before is deleted here.
+    try:
+        had_identity = delete_identity(application.paths)
+    finally:
+        deleted = Outbox(application.paths).clear()
+    if had_identity:
+        typer.echo(
+            "Deleted the anonymous id. Events recorded from now on use a new random id, unlinked to the old one."
+        )
     else:
         typer.echo("There was no anonymous id to delete.")
+    typer.echo(f"Deleted {deleted} pending event(s) that had not been sent.")
+    consent = resolve_consent(application.runtime.env, read_config(application.paths.config))
+    typer.echo(f"Telemetry itself is unchanged ({consent.explanation}).")
 
 
 @app.command("policy")

@@ -46,7 +46,9 @@ def _signature(path: os.PathLike[str]) -> _FileSignature:
 
 class TelemetrySession:
     """Records this run's events. Consent is resolved at the first event; while it is on, a change to
-    ``config.yaml`` (e.g. ``archon telemetry off`` in another terminal) is noticed before the next event."""
+    ``config.yaml`` (e.g. ``archon telemetry off`` in another terminal) is noticed before the next event, and so
+    is a change to ``telemetry-id`` (``archon telemetry clear``): the next event then gets the new id, never the
+    cached old one. Each check is one ``stat``."""
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class TelemetrySession:
         self._consent: Consent | None = None
         self._config_signature: _FileSignature = None
         self._distinct_id: str | None = None
+        self._identity_signature: _FileSignature = None
         self._outbox: Outbox | None = None
         self._recorded = 0
 
@@ -94,12 +97,19 @@ class TelemetrySession:
             return
         if not self._build.key_embedded or not self.consent().enabled:
             return
-        if self._distinct_id is None:
-            self._distinct_id = ensure_identity(self._paths).distinct_id
         if self._outbox is None:
             self._outbox = Outbox(self._paths)
-        self._outbox.append(self._queued(event, self._distinct_id))
+        self._outbox.append(self._queued(event, self._identity()))
         self._recorded += 1
+
+    def _identity(self) -> str:
+        """The anonymous id, read again (or created) only if ``telemetry-id`` changed since it was last read."""
+        signature = _signature(self._paths.telemetry_id)
+        if self._distinct_id is None or signature != self._identity_signature:
+            # The signature taken before reading: if the file is replaced meanwhile, the next event reads it again.
+            self._distinct_id = ensure_identity(self._paths).distinct_id
+            self._identity_signature = signature
+        return self._distinct_id
 
     def _queued(self, event: Event, distinct_id: str) -> QueuedEvent:
         return make_queued(

@@ -12,13 +12,18 @@ import pytest
 
 from archon.config import read_config
 from archon.paths import ArchonPaths
+from archon.runtime import Runtime
 from archon.telemetry.events import CliCommandInvoked, SafeName
+from archon.telemetry.flusher import flush_outbox
 from archon.telemetry.identity import read_identity
 from archon.telemetry.notice import POLICY_URL
 from archon.telemetry.outbox import Outbox
 from archon.telemetry.queued import common_properties, make_queued
+from archon.telemetry.session import TelemetrySession
 from tests.cli.conftest import KEYED_BUILD, Invoke
 from tests.conftest import TEST_KEY
+from tests.support.delivery import keyed_build
+from tests.support.ingest import IngestServer
 
 STATUS_KEYS = {
     "enabled",
@@ -40,6 +45,9 @@ STATUS_KEYS = {
     "inspect",
     "policy",
 }
+
+
+EVENT = CliCommandInvoked(command=SafeName("workflow"), subcommand=SafeName("run"))
 
 
 @pytest.fixture
@@ -276,16 +284,67 @@ def test_inspect_with_nothing_recorded(invoke: Invoke, paths: ArchonPaths) -> No
 # -- clear, policy -------------------------------------------------------------------------------------------
 
 
-def test_clear_deletes_the_identity_only(invoke: Invoke, paths: ArchonPaths) -> None:
+def test_clear_deletes_the_identity_and_the_events_queued_under_it(invoke: Invoke, paths: ArchonPaths) -> None:
     invoke("telemetry", "on", build=KEYED_BUILD)
     config_before = paths.config.read_bytes()
     _queue(paths, 1)
+    invoke("version", build=KEYED_BUILD)  # held back: no flusher in this runtime
     result = invoke("telemetry", "clear", build=KEYED_BUILD)
     assert result.exit_code == 0
+    assert "Deleted the anonymous id" in result.stdout
+    assert "Deleted 3 pending event(s) that had not been sent." in result.stdout
+    assert "unchanged (on: " in result.stdout
     assert not paths.telemetry_id.exists()  # clear is not recorded, so no new id yet
-    assert paths.config.read_bytes() == config_before
-    assert Outbox(paths).pending_count() == 1
-    assert "no anonymous id" in invoke("telemetry", "clear").stdout
+    assert Outbox(paths).pending_count() == 0
+    assert paths.config.read_bytes() == config_before  # consent unchanged
+    again = invoke("telemetry", "clear").stdout
+    assert "no anonymous id" in again
+    assert "Deleted 0 pending event(s)" in again
+
+
+def _flush(paths: ArchonPaths, ingest: IngestServer) -> None:
+    report = flush_outbox(paths=paths, build=keyed_build(ingest.url), env={})
+    assert (report.outcome, report.kept) == ("drained", 0), report
+
+
+def _ids_per_request(ingest: IngestServer) -> list[set[str]]:
+    return [{str(event["distinct_id"]) for event in request.events} for request in ingest.snapshot()]
+
+
+def test_no_request_after_clear_carries_the_old_id(invoke: Invoke, paths: ArchonPaths, ingest: IngestServer) -> None:
+    """Events held back under the old id (server down, or no flusher yet) must never be sent after the reset, least
+    of all in one request with events under the new id: that would link the two ids."""
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    old = read_identity(paths)
+    invoke("version", build=KEYED_BUILD)
+    invoke("telemetry", "clear", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)
+    new = read_identity(paths)
+    assert old is not None
+    assert new is not None
+    _flush(paths, ingest)
+    assert _ids_per_request(ingest) == [{new.distinct_id}]
+    assert old.distinct_id not in json.dumps([request.body for request in ingest.snapshot()])
+
+
+def test_clear_during_a_long_run_unlinks_the_ids(invoke: Invoke, paths: ArchonPaths, ingest: IngestServer) -> None:
+    """A run still going (e.g. ``workflow run``) while ``clear`` runs in another terminal records its next events
+    under a new id, and what it recorded before is deleted, so no request ties the two ids together."""
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    old = read_identity(paths)
+    runtime = Runtime(env={}, home=paths.home, cwd=paths.home)
+    session = TelemetrySession(runtime=runtime, paths=paths, build=KEYED_BUILD, show=lambda event: None)
+    session.record(EVENT)
+    invoke("telemetry", "clear", build=KEYED_BUILD)
+    session.record(EVENT)
+    session.record(EVENT)
+    new = read_identity(paths)
+    assert old is not None
+    assert new is not None
+    assert new != old
+    assert [event["distinct_id"] for event in Outbox(paths).pending()] == [new.distinct_id] * 2
+    _flush(paths, ingest)
+    assert _ids_per_request(ingest) == [{new.distinct_id}]
 
 
 def test_next_run_after_clear_gets_a_new_identity(invoke: Invoke, paths: ArchonPaths) -> None:

@@ -229,6 +229,27 @@ def test_clear_deletes_the_id_only(archon: WheelArchon) -> None:
     assert len(archon.received(first)) == 2  # nothing more under the old id, not even the clear itself
 
 
+def test_events_held_back_under_the_old_id_are_never_sent_after_clear(archon: WheelArchon) -> None:
+    """Sent after the reset, in one request with events under the new id, they would link the two ids."""
+    first = archon.opt_in()
+    archon.ingest.reset("unavailable")
+    assert archon.run("version").returncode == 0
+    archon.quiet()  # the flusher tried, was refused, and kept both events for later
+    assert len(list((archon.home / "telemetry" / "outbox").glob("*.json"))) == 2
+    cleared = archon.run("telemetry", "clear")
+    assert "Deleted 2 pending event(s)" in cleared.stdout
+    archon.ingest.reset("ok")
+    assert archon.run("version").returncode == 0
+    second = archon.identity()
+    assert second is not None
+    assert second != first
+    assert len(archon.wait_for(second, 2)) == 2
+    archon.quiet()
+    for request in archon.ingest.snapshot():
+        assert {event["distinct_id"] for event in request.events} == {second}
+        assert first not in json.dumps(request.body)
+
+
 def _user_workflow(repo: Path, name: str) -> None:
     directory = repo / ".archon" / "workflows"
     directory.mkdir(parents=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from archon.config import set_config_value
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.events import CliCommandInvoked, SafeName
-from archon.telemetry.identity import ensure_identity
+from archon.telemetry.identity import delete_identity, ensure_identity
 from archon.telemetry.outbox import Outbox
 from archon.telemetry.queued import QueuedEvent
 from archon.telemetry.session import DEBUG_DISTINCT_ID, TelemetrySession
@@ -89,6 +90,33 @@ def test_after_clear_the_next_event_creates_a_new_identity(paths: ArchonPaths) -
     (queued,) = Outbox(paths).pending()
     assert queued["distinct_id"] != old
     assert paths.telemetry_id.read_text(encoding="ascii").strip() == queued["distinct_id"]
+
+
+def test_an_identity_deleted_mid_run_is_not_reused(paths: ArchonPaths) -> None:
+    """``archon telemetry clear`` in another terminal while a run goes on: the run's next event gets a new id."""
+    old = _opt_in(paths)
+    session, _ = _session(paths)
+    session.record(EVENT)
+    delete_identity(paths)
+    Outbox(paths).clear()
+    session.record(EVENT)
+    session.record(EVENT)
+    new = paths.telemetry_id.read_text(encoding="ascii").strip()
+    assert new != old
+    assert [event["distinct_id"] for event in Outbox(paths).pending()] == [new, new]
+
+
+def test_an_identity_replaced_mid_run_is_picked_up(paths: ArchonPaths) -> None:
+    """``clear`` then ``on`` (or another run's first event) made a new id before this run's next event."""
+    old = _opt_in(paths)
+    a_day_ago = paths.telemetry_id.stat().st_mtime - 86400
+    os.utime(paths.telemetry_id, (a_day_ago, a_day_ago))  # an id made earlier, as in real use
+    session, _ = _session(paths)
+    session.record(EVENT)
+    delete_identity(paths)
+    new = ensure_identity(paths).distinct_id
+    session.record(EVENT)
+    assert [event["distinct_id"] for event in Outbox(paths).pending()] == [old, new]
 
 
 def test_env_consent_without_identity_creates_one(paths: ArchonPaths) -> None:
