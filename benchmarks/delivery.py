@@ -93,6 +93,7 @@ def main(argv: list[str]) -> int:
         keyed.wait_gone()
         samples = latency(keyed, server, args.runs)
         rate, requests, per_round = drain(keyed, server, args.rounds)
+        keyed.remove()
     finally:
         server.stop()
 

@@ -80,6 +80,7 @@ def main(argv: list[str]) -> int:
     finally:
         hole.close()
     floor, archon = against_floor(keyed, args.runs)
+    keyed.remove()
     rows.append(ratio_row('`python -c "import typer"` vs `archon version`', floor, archon, FLOOR_TARGET))
 
     print("| comparison | baseline median (ms) | measured median (ms) | paired difference (ms) | ratio | target | |")

@@ -6,6 +6,7 @@ when the detached flushers have gone quiet. Linux (reads ``/proc``). Nothing her
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -154,6 +155,11 @@ class KeyedArchon:
             after = {pid: _cpu_ticks(pid) for pid in before}
             if all(after[pid] == before[pid] for pid in before):
                 return
+
+    def remove(self) -> None:
+        """Delete the venv and the homes, once every flusher they started has ended."""
+        self.wait_gone()
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def wait_gone(self, timeout: float = 40.0) -> None:
         deadline = time.monotonic() + timeout
