@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -257,11 +258,11 @@ def _user_workflow(repo: Path, name: str) -> None:
         f"""name: {name}
 description: deploys the payroll database for acme
 nodes:
-  - id: push-to-db-7-internal
+  - id: push-to-zq-secret-db-7-internal
     bash: echo "deploying $ARGUMENTS with $token"
-  - id: verify-db-7-internal
-    depends_on: [push-to-db-7-internal]
-    bash: echo "cannot reach db-7.internal.acme-corp.example" >&2; exit 3
+  - id: verify-zq-secret-db-7-internal
+    depends_on: [push-to-zq-secret-db-7-internal]
+    bash: echo "cannot reach zq-secret-db-7.internal.acme-corp.example" >&2; exit 3
 """,
         encoding="utf-8",
     )
@@ -310,6 +311,8 @@ def _bodies(ingest: IngestServer) -> str:
 
 
 def test_nothing_user_specific_reaches_the_server(archon: WheelArchon, tmp_path: Path) -> None:
+    """Every needle holds a letter that is not a hex digit (g-z), so it can never match by chance inside the random
+    hex of a uuid or distinct_id, or the digits of a timestamp, which the bodies searched here also hold."""
     distinct_id = archon.opt_in()
     workflow_name = "acme-payroll-sk_live_51Hq8Zsecret"
     repo = tmp_path / "customer-globex-confidential"
@@ -318,11 +321,13 @@ def test_nothing_user_specific_reaches_the_server(archon: WheelArchon, tmp_path:
     secret_args = ["--input", "token=ghp_16C7e42F292c6912E7710c838347Ae178B4a", "customer-list-2026.csv"]
     results = [
         archon.run("workflow", "run", workflow_name, *secret_args, cwd=repo),
-        archon.run("workflow", "run", "db-7.internal.acme-corp.example", cwd=repo),
-        archon.run("workflow", "validate", str(repo / "db-9.internal.acme-corp.example" / "flow.yaml"), cwd=repo),
+        archon.run("workflow", "run", "zq-secret-db-7.internal.acme-corp.example", cwd=repo),
+        archon.run(
+            "workflow", "validate", str(repo / "zq-secret-db-9.internal.acme-corp.example" / "flow.yaml"), cwd=repo
+        ),
     ]
     assert [r.returncode != 0 for r in results] == [True, True, True]
-    assert "db-7.internal.acme-corp.example" in results[1].stderr  # the message holds the hostname locally
+    assert "zq-secret-db-7.internal.acme-corp.example" in results[1].stderr  # the message holds it locally
     archon.wait_for(distinct_id, 6)
     archon.quiet()
     assert {e["properties"].get("workflow_name") for e in archon.received(distinct_id)} >= {"user-defined"}
@@ -335,13 +340,15 @@ def test_nothing_user_specific_reaches_the_server(archon: WheelArchon, tmp_path:
         "confidential",
         "ghp_",
         "customer-list",
-        "db-7",
-        "db-9",
+        "zq-secret-db-7",
+        "zq-secret-db-9",
+        "zq-secret",
         "payroll",
         "push-to",
         str(tmp_path),
         str(archon.home),
     ):
+        assert re.search("[g-z]", secret, re.IGNORECASE), f"{secret!r} could match inside a uuid by chance"
         assert secret not in bodies, secret
 
 
