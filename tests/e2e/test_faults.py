@@ -7,6 +7,7 @@ Every command here is a real ``archon`` process; every flusher is the one archon
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -352,17 +353,40 @@ def test_an_archon_home_that_cannot_be_created_changes_nothing_for_commands(
     assert session_ingest.snapshot() == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+_READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+
+
+def _read_only(home: Path) -> list[str]:
+    """Make ``home`` read-only for the commands run with the returned prefix: by permissions for a normal user,
+    by a read-only bind mount in a private mount namespace for root (whom permissions do not stop)."""
+    if os.geteuid() != 0:
+        for directory in (home / "telemetry" / "outbox", home / "telemetry", home):
+            directory.chmod(0o500)
+        return []
+    unshare = shutil.which("unshare")
+    probe = [unshare or "unshare", "-m", "sh", "-c", _READ_ONLY_MOUNT + " 2>/dev/null", str(home), "true"]
+    if unshare is None or subprocess.run(probe, capture_output=True, check=False, timeout=30).returncode != 0:
+        pytest.skip("running as root without the right to make a private read-only mount")
+    return [unshare, "-m", "sh", "-c", _READ_ONLY_MOUNT, str(home)]
+
+
 def test_a_read_only_archon_home_changes_nothing_for_commands(
     keyed_archon: InstalledArchon, session_ingest: IngestServer, home: Path, workdir: Path
 ) -> None:
     opt_in(keyed_archon, workdir)
-    home.chmod(0o500)
-    (home / "telemetry").mkdir(exist_ok=True, mode=0o500)
+    session_ingest.reset("unavailable")
+    assert run(keyed_archon, workdir, "version").returncode == 0
+    settle(home, workdir)
+    before = sorted(path.name for path in ArchonPaths(home).outbox.iterdir())
+    assert len(before) == EVENTS_PER_RUN  # kept for later: the home holds an outbox with events in it
+    prefix = _read_only(home)
     try:
-        _commands_still_work(keyed_archon, workdir)
+        _commands_still_work(keyed_archon, workdir, prefix=prefix)
+        settle(home, workdir)
     finally:
-        home.chmod(0o700)
+        for directory in (home, home / "telemetry", home / "telemetry" / "outbox"):
+            directory.chmod(0o700)
+    assert sorted(path.name for path in ArchonPaths(home).outbox.iterdir()) == before
 
 
 @pytest.mark.parametrize(
