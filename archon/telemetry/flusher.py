@@ -130,8 +130,15 @@ class _Run:
                 return True
             if self.sender is None:
                 self.sender = Sender(build=self.build)
+            batch = self.sender.prepare(claim.events)
+            # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
+            # config while the library was loading means this batch must not leave.
+            if not self.allowed() or not self.outbox.still_claimed(claim):
+                self.outbox.unclaim(claim)
+                self.report.outcome = "consent off"
+                return False
             timeout = min(self.policy.request_timeout_seconds, self.remaining())
-            result = self.sender.send(claim.events, timeout=timeout)
+            result = self.sender.post(batch, timeout=timeout)
             self.report.requests += 1
             if not self._settle(claim, result):
                 return False

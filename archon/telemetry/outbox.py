@@ -234,6 +234,10 @@ class Outbox:
                 items.append((target, event))
         return Claim(items=tuple(items), corrupt=corrupt)
 
+    def still_claimed(self, claim: Claim) -> bool:
+        """Whether every record of ``claim`` is still in ``inflight/`` (``clear()`` deletes them)."""
+        return all(path.exists() for path, _ in claim.items)
+
     def acknowledge(self, claim: Claim) -> None:
         """Delete claimed records: the server accepted them, or rejected them for good."""
         for path, _ in claim.items:

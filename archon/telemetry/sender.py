@@ -34,7 +34,7 @@ from archon.buildinfo import BuildInfo
 from archon.telemetry.events import ALL_EVENTS, PRIVACY_PROPERTIES, SDK_PROPERTIES, CommonProperties
 from archon.telemetry.queued import QueuedEvent
 
-__all__ = ["SendResult", "Sender", "allowed_properties", "strip_to_allow_list"]
+__all__ = ["Batch", "SendResult", "Sender", "allowed_properties", "strip_to_allow_list"]
 
 _WIRE_FIELDS = ("event", "distinct_id", "uuid", "timestamp")
 _RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
@@ -64,6 +64,14 @@ def strip_to_allow_list(message: Mapping[str, Any]) -> dict[str, Any] | None:
     final: dict[str, Any] = {key: message[key] for key in _WIRE_FIELDS if key in message}
     final["properties"] = kept
     return final
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events in their final wire form, ready for one request; ``unsendable`` were refused by the filter."""
+
+    wire: tuple[dict[str, Any], ...]
+    unsendable: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,8 @@ class Sender:
             self._wire.append(final)
         return final
 
-    def send(self, events: Sequence[QueuedEvent], *, timeout: float) -> SendResult:
-        """Post ``events`` as one batch, waiting at most about ``timeout`` seconds. Never raises."""
+    def prepare(self, events: Sequence[QueuedEvent]) -> Batch:
+        """The wire form of ``events``: what the library makes of them, after the allow-list filter."""
         self._wire = []
         for event in events:
             self._client.capture(
@@ -152,17 +160,21 @@ class Sender:
                 uuid=event["uuid"],
             )
         wire, self._wire = self._wire, []
-        unsendable = len(events) - len(wire)
-        if not wire:
+        return Batch(wire=tuple(wire), unsendable=len(events) - len(wire))
+
+    def post(self, batch: Batch, *, timeout: float) -> SendResult:
+        """Post ``batch`` in one request, waiting at most about ``timeout`` seconds. Never raises."""
+        unsendable = batch.unsendable
+        if not batch.wire:
             return SendResult("rejected", unsendable=unsendable)
-        sent = tuple(_as_queued(message) for message in wire)
+        sent = tuple(_as_queued(message) for message in batch.wire)
         try:
             self._batch_post(
                 self._client.api_key,
                 self._client.host,
                 gzip=False,
                 timeout=timeout,
-                batch=wire,
+                batch=list(batch.wire),
                 historical_migration=False,
                 session=self._session,
             )
@@ -175,6 +187,10 @@ class Sender:
         except Exception:  # anything else the library raises: keep the events, try again later
             return SendResult("retry", sent, error="unexpected error", unsendable=unsendable)
         return SendResult("accepted", sent, status=200, unsendable=unsendable)
+
+    def send(self, events: Sequence[QueuedEvent], *, timeout: float) -> SendResult:
+        """:meth:`prepare` then :meth:`post`."""
+        return self.post(self.prepare(events), timeout=timeout)
 
     def close(self) -> None:
         self._session.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,44 @@ def test_a_clock_set_back_cannot_stretch_the_backoff(paths: ArchonPaths, ingest:
 
     assert clock.slept == [FlushPolicy().backoff_cap_seconds]
     assert report.sent == 1
+
+
+class OptOutOnceClaimed(Mapping[str, str]):
+    """An environment in which DO_NOT_TRACK appears the moment the flusher has claimed a batch: the opt-out
+    lands while the flusher is between taking the events and sending them."""
+
+    def __init__(self, paths: ArchonPaths) -> None:
+        self.paths = paths
+
+    def _claimed(self) -> bool:
+        return self.paths.outbox_inflight.is_dir() and any(self.paths.outbox_inflight.iterdir())
+
+    def __getitem__(self, key: str) -> str:
+        if key == "DO_NOT_TRACK" and self._claimed():
+            return "1"
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["DO_NOT_TRACK"] if self._claimed() else [])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+def test_an_opt_out_between_claim_and_send_stops_the_batch(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 3)
+    report = flush_outbox(paths=paths, build=keyed_build(ingest.url), env=OptOutOnceClaimed(paths))
+
+    assert report.outcome == "consent off"
+    assert report.requests == 0
+    assert ingest.snapshot() == []
+    assert Outbox(paths).pending() == events  # put back; `telemetry off` is what deletes them
+
+
+def test_a_cleared_claim_is_no_longer_claimed(paths: ArchonPaths) -> None:
+    _queue(paths, 2)
+    outbox = Outbox(paths)
+    claim = outbox.claim(2)
+    assert outbox.still_claimed(claim)
+    outbox.clear()
+    assert not outbox.still_claimed(claim)
