@@ -9,8 +9,9 @@ One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its
 4. waits out the backoff if one is recorded and it ends within the time limit, else exits;
 5. claims the oldest batch (rename into ``inflight/``), sends it with :class:`~archon.telemetry.sender.Sender`, and
    settles it: accepted -> deleted and remembered in the history log; rejected (4xx) -> deleted and counted;
-   network error, timeout, 5xx, 408, 429 -> put back, and the next attempt is delayed (exponential backoff capped
-   at ``backoff_cap_seconds``, so events arrive soon after the server is back);
+   network error, timeout, 5xx, 408, 429, a redirect (never followed) -> put back, and the next attempt is
+   delayed (exponential backoff capped at ``backoff_cap_seconds``, so events arrive soon after the server is
+   back);
 6. repeats until the outbox is empty, a batch fails, or the time limit nears; then releases the lock and, if an
    event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for it.
 

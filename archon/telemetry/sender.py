@@ -78,7 +78,8 @@ class Batch:
 class SendResult:
     """The server's answer to one batch.
 
-    ``accepted``: 200, delete the batch. ``retry``: network error, timeout, 5xx, 408 or 429, keep it.
+    ``accepted``: 200, delete the batch. ``retry``: network error, timeout, 5xx, 408, 429 or a redirect (3xx,
+    never followed), keep it.
     ``rejected``: any other 4xx, the server will never take it, drop it. ``unsendable`` counts events the
     allow-list filter refused (undeclared event names); they are never sent.
     """
@@ -139,8 +140,11 @@ class Sender:
             enable_local_evaluation=False,
         )
         silence_posthog_logging()
-        # A session of our own: no transport-level retries, so one attempt costs at most one timeout.
+        # A session of our own: no transport-level retries, so one attempt costs at most one timeout. And no
+        # redirects: events and the key go to the build-time host only, never to wherever it points, which
+        # would bypass the proxy and the https/no-query checks the host passed at build time.
         self._session = requests.Session()
+        self._session.max_redirects = 0
 
     def _before_send(self, message: dict[str, Any]) -> dict[str, Any] | None:
         final = strip_to_allow_list(message)
@@ -178,15 +182,21 @@ class Sender:
                 historical_migration=False,
                 session=self._session,
             )
-        except self._api_error as exc:
-            return _from_status(exc.status, exc.retry_after, sent, unsendable)
-        except self._requests.Timeout:
-            return SendResult("retry", sent, error="timeout", unsendable=unsendable)
-        except (self._requests.RequestException, OSError):
-            return SendResult("retry", sent, error="connection error", unsendable=unsendable)
-        except Exception:  # anything else the library raises: keep the events, try again later
-            return SendResult("retry", sent, error="unexpected error", unsendable=unsendable)
+        except Exception as exc:  # whatever the library or the transport raised: decide from what it was
+            return self._failed(exc, sent, unsendable)
         return SendResult("accepted", sent, status=200, unsendable=unsendable)
+
+    def _failed(self, exc: Exception, sent: tuple[QueuedEvent, ...], unsendable: int) -> SendResult:
+        if isinstance(exc, self._api_error):
+            return _from_status(exc.status, exc.retry_after, sent, unsendable)
+        if isinstance(exc, self._requests.TooManyRedirects):  # a 3xx: refused before anything went to Location
+            return _redirected(exc.response, sent, unsendable)
+        if isinstance(exc, self._requests.Timeout):
+            return SendResult("retry", sent, error="timeout", unsendable=unsendable)
+        if isinstance(exc, self._requests.RequestException | OSError):
+            return SendResult("retry", sent, error="connection error", unsendable=unsendable)
+        # anything else the library raises: keep the events, try again later
+        return SendResult("retry", sent, error="unexpected error", unsendable=unsendable)
 
     def send(self, events: Sequence[QueuedEvent], *, timeout: float) -> SendResult:
         """:meth:`prepare` then :meth:`post`."""
@@ -194,6 +204,15 @@ class Sender:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _redirected(response: Any, sent: tuple[QueuedEvent, ...], unsendable: int) -> SendResult:
+    """A redirect is kept and retried with backoff, like a 5xx: it is most likely a misconfigured proxy or host,
+    which someone will fix, and dropping the events would lose them for good."""
+    status = getattr(response, "status_code", None)
+    code = status if isinstance(status, int) else None
+    error = f"HTTP {code} (redirect not followed)" if code else "redirect not followed"
+    return SendResult("retry", sent, status=code, error=error, unsendable=unsendable)
 
 
 def _from_status(

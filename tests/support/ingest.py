@@ -1,9 +1,10 @@
 """A loopback HTTP server that stands in for PostHog's ingest API, for tests only.
 
 It records every request (path, headers, decoded JSON body) and answers according to ``mode``:
-``ok`` (200), ``unavailable`` (503), ``rate_limited`` (429), ``rejected`` (400), or ``hang`` (accept the
-connection, read the request, never answer until the server stops or ``hang_seconds`` pass). It only ever binds
-to loopback addresses.
+``ok`` (200), ``unavailable`` (503), ``rate_limited`` (429), ``rejected`` (400), ``redirect``
+(``redirect_status``, 307 unless set, with ``Location: redirect_to``), or ``hang`` (accept the connection, read
+the request, never answer until the server stops or ``hang_seconds`` pass). It only ever binds to loopback
+addresses.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Literal, Self
 
 __all__ = ["IngestServer", "ReceivedRequest"]
 
-Mode = Literal["ok", "unavailable", "rate_limited", "rejected", "hang"]
+Mode = Literal["ok", "unavailable", "rate_limited", "rejected", "redirect", "hang"]
 _STATUS: dict[str, int] = {"ok": 200, "unavailable": 503, "rate_limited": 429, "rejected": 400}
 INGEST_PATHS = ("/batch", "/i/v0/e", "/e", "/capture", "/i/v1/analytics/events", "/track")
 
@@ -65,6 +66,8 @@ class IngestServer:
     host: str = "127.0.0.1"
     mode: Mode = "ok"
     hang_seconds: float = 30.0
+    redirect_to: str = ""
+    redirect_status: int = 307
     requests: list[ReceivedRequest] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -114,9 +117,12 @@ class IngestServer:
                     self.close_connection = True
                     return
                 is_ingest = self.path.split("?", 1)[0].rstrip("/") in INGEST_PATHS
-                status = _STATUS[mode] if is_ingest else 404
+                redirect = mode == "redirect" and is_ingest
+                status = (owner.redirect_status if redirect else _STATUS[mode]) if is_ingest else 404
                 payload = json.dumps({"status": 1} if status == 200 else {"error": mode}).encode()
                 self.send_response(status)
+                if redirect:
+                    self.send_header("Location", owner.redirect_to)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

@@ -100,6 +100,24 @@ def test_5xx_and_429_keep_the_events_and_back_off(paths: ArchonPaths, ingest: In
     assert state.last_error in ("HTTP 503", "HTTP 429")
 
 
+def test_a_redirect_keeps_the_events_and_sends_nothing_elsewhere(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _queue(paths, 4)
+    with IngestServer() as elsewhere:
+        monkeypatch.setattr(ingest, "redirect_to", f"{elsewhere.url}/elsewhere/")
+        ingest.reset("redirect")
+        report = _flush(paths, ingest)
+
+        assert elsewhere.snapshot() == []  # neither the events nor the api_key went to the Location host
+    assert (report.outcome, report.sent, report.kept, report.requests) == ("retry later", 0, 4, 1)
+    assert Outbox(paths).pending() == events  # a misconfigured proxy loses nothing: kept, retried with backoff
+    assert sent_events(paths) == []
+    state = read_state(paths.telemetry_state)
+    assert (state.sent, state.consecutive_failures, state.next_attempt_at) == (0, 1, NOW + 1)
+    assert state.last_error == "HTTP 307 (redirect not followed)"
+
+
 def test_a_network_error_keeps_the_events(paths: ArchonPaths, ingest: IngestServer) -> None:
     events = _queue(paths, 2)
     closed = ingest.url.rsplit(":", 1)[0] + ":1"

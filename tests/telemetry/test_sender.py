@@ -97,6 +97,21 @@ def test_server_answers_map_to_outcomes(ingest: IngestServer, mode: Any, outcome
     assert len(ingest.snapshot()) == 1  # one attempt: retries are the flusher's business, not hidden ones
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_never_followed(ingest: IngestServer, monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """The build-time host is the only place events (and the key) may go: a redirect would take them past the
+    proxy and past the https/no-query checks made at build time. It is a failure to retry, never a success."""
+    with IngestServer() as elsewhere:
+        monkeypatch.setattr(ingest, "redirect_to", f"{elsewhere.url}/elsewhere/")
+        monkeypatch.setattr(ingest, "redirect_status", status)
+        ingest.reset("redirect")
+        result = _send(ingest, [make_event()])
+
+        assert elsewhere.snapshot() == []
+    assert (result.outcome, result.status, result.error) == ("retry", status, f"HTTP {status} (redirect not followed)")
+    assert len(ingest.snapshot()) == 1
+
+
 def test_a_server_that_never_answers_is_a_timeout(ingest: IngestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest, "hang_seconds", 3.0)
     ingest.reset("hang")
