@@ -59,8 +59,8 @@ def _when(event: QueuedEvent) -> datetime:
 def recent_events(paths: ArchonPaths, limit: int = 10) -> list[QueuedEvent]:
     """The last ``limit`` events, sent or still queued, oldest first.
 
-    A sent event appears exactly as the server received it; a queued one exactly as stored (the library adds
-    ``$lib``, ``$lib_version`` and ``$geoip_disable`` and writes the timestamp as ``+00:00`` when it sends it).
+    A sent event appears exactly as the server received it; a queued one exactly as stored, which is the same
+    uuid, timestamp and properties (the library only adds ``$lib``, ``$lib_version`` and ``$geoip_disable``).
     An event found both sent and queued (a flusher is finishing with it right now) appears once, as sent.
     """
     if limit <= 0:

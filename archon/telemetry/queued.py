@@ -51,7 +51,10 @@ def make_queued(
     """The stored form of ``event``: its declared properties, the common ones and the privacy flags.
 
     The uuid and the timestamp are fixed here, when the event happens, and kept across retries so that the
-    server can de-duplicate a re-sent batch.
+    server can de-duplicate a re-sent batch. The timestamp is written the way the posthog library writes it when
+    it sends it (``datetime.isoformat()`` in UTC: ``2026-11-25T13:31:18.123456+00:00``, no fraction when the
+    microseconds are 0), so the queued and the sent event are the same text and ``telemetry inspect`` shows the
+    same value before and after sending.
     """
     properties: dict[str, PropertyValue] = {}
     properties.update(event.properties())
@@ -61,6 +64,6 @@ def make_queued(
         event=event.NAME,
         distinct_id=distinct_id,
         uuid=str(new_uuid()),
-        timestamp=now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        timestamp=now.astimezone(UTC).isoformat(),
         properties=properties,
     )

@@ -228,7 +228,7 @@ def test_status_shows_identity_last_event_and_counts(invoke: Invoke, paths: Arch
     last = data["last_event"]
     assert isinstance(last, dict)
     assert last["event"] == "cli.command_invoked"
-    assert last["timestamp"] == "2026-01-01T00:00:01.000Z"
+    assert last["timestamp"] == "2026-01-01T00:00:01+00:00"
     assert isinstance(last["age_seconds"], int)
     assert data["sending"] is False
     assert "ARCHON_TELEMETRY_DEBUG" in str(data["not_sending_because"])

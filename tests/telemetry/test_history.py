@@ -23,14 +23,13 @@ def paths(isolation: Path) -> ArchonPaths:
 
 
 def _as_sent(event: QueuedEvent) -> QueuedEvent:
-    """What the library makes of a stored event: its three properties added, the timestamp as +00:00."""
+    """What the library makes of a stored event: its three properties added, all else unchanged."""
     properties = {**event["properties"], "$lib": "posthog-python", "$lib_version": "7.91.1", "$geoip_disable": True}
-    stamp = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).isoformat()
     return QueuedEvent(
         event=event["event"],
         distinct_id=event["distinct_id"],
         uuid=event["uuid"],
-        timestamp=stamp,
+        timestamp=event["timestamp"],
         properties=properties,
     )
 
