@@ -11,14 +11,12 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
-
-from archon.atomic import write_atomic
 from archon.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 __all__ = ["ConfigState", "read_config", "set_config_value"]
 
@@ -43,6 +41,8 @@ class ConfigState:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML  # startup time: imported only when a config file is read or written
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -60,6 +60,8 @@ def read_config(path: Path) -> ConfigState:  # noqa: PLR0911 - one return per wa
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return ConfigState(path=path, exists=True, error=f"{path} is not valid UTF-8")
+    from ruamel.yaml.error import YAMLError  # startup time: only when there is a file to parse
+
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
@@ -77,6 +79,10 @@ def set_config_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
 
     Refuses (``ConfigError``) to overwrite a file it cannot parse, so nothing the user wrote is ever lost.
     """
+    from ruamel.yaml.comments import CommentedMap  # startup time: only commands that write config need it
+
+    from archon.atomic import write_atomic  # startup time: tempfile, only for writing
+
     if not keys:
         raise ValueError("keys must not be empty")
     state = read_config(path)

@@ -4,12 +4,10 @@ changes an exit code."""
 
 from __future__ import annotations
 
-import json
-import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 import typer.main
@@ -25,16 +23,15 @@ from archon.cli.version import render_version, version
 from archon.errors import ArchonError
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import BinaryStartup, CliCommandCompleted, CliCommandInvoked, ErrorUncaught
+from archon.telemetry.background import FLUSH_ARGUMENT
 from archon.telemetry.notice import first_run_notice, mark_first_run_done, needs_first_run_notice
-from archon.telemetry.queued import QueuedEvent
 from archon.telemetry.sanitize import error_class, where
 from archon.telemetry.session import TelemetrySession
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+
+if TYPE_CHECKING:
+    from archon.telemetry.queued import QueuedEvent
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "app", "main", "run"]
-
-_log = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="archon",
@@ -76,6 +73,8 @@ def _report_error(message: str) -> None:
 
 
 def _show_debug_event(event: QueuedEvent) -> None:
+    import json  # startup time: only the debug preview prints JSON here
+
     typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
 
 
@@ -97,16 +96,44 @@ def _print_first_run_notice(application: Application, session: TelemetrySession)
         return
 
 
+# The event schema (~15 ms of dataclass creation) is imported only by a run that records: with telemetry off (the
+# default) the commands get a NullSink, and no event is ever built. Hence the imports inside these three.
+
+
+def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> None:
+    from archon.telemetry.events import BinaryStartup, CliCommandInvoked  # startup time: see above
+
+    if build.is_binary:
+        sink.record(BinaryStartup())
+    sink.record(CliCommandInvoked(command=path.command, subcommand=path.subcommand))
+
+
+def _record_uncaught(sink: EventSink, exc: Exception) -> None:
+    from archon.telemetry.events import ErrorUncaught  # startup time: see above
+
+    sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
+
+
+def _record_completed(sink: EventSink, path: CommandPath, *, exit_code: int, duration_ms: int) -> None:
+    from archon.telemetry.events import CliCommandCompleted  # startup time: see above
+
+    sink.record(
+        CliCommandCompleted(
+            command=path.command, subcommand=path.subcommand, exit_code=exit_code, duration_ms=duration_ms
+        )
+    )
+
+
 def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
     command: Callable[[], object], application: Application, path: CommandPath
 ) -> int:
     """Run the command and map every outcome to an exit code. The only place errors become exit codes."""
     sink = application.telemetry
     runtime = application.runtime
+    recording = not isinstance(sink, NullSink)
     try:
-        if application.build.is_binary:
-            sink.record(BinaryStartup())
-        sink.record(CliCommandInvoked(command=path.command, subcommand=path.subcommand))
+        if recording:
+            _record_started(sink, application.build, path)
         result = command()
     except typer.Exit as exc:
         return exc.exit_code
@@ -127,7 +154,8 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
         _report_error(exc.message)
         return exc.exit_code
     except Exception as exc:
-        sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
+        if recording:
+            _record_uncaught(sink, exc)
         if runtime.debug:
             traceback.print_exc()
         else:
@@ -144,7 +172,7 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     argv = list(args)
     build = build or current_build()
     if argv[:1] == [FLUSH_ARGUMENT]:  # the detached flusher this CLI starts: no parsing, no telemetry of its own
-        from archon.telemetry.flusher import run_flusher  # noqa: PLC0415 - commands never pay for the sender
+        from archon.telemetry.flusher import run_flusher  # startup time: commands never pay for the sender
 
         return run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=build)
     application = Application(runtime=runtime, build=build)
@@ -153,7 +181,8 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     )
     root_command = typer.main.get_command(app)
     path = command_path(root_command, argv)
-    sink: EventSink = session if _records(path) else NullSink()
+    recording = _records(path) and session.may_record()
+    sink: EventSink = session if recording else NullSink()
     application.telemetry = sink
     started = runtime.monotonic()
     with sigterm_raises():
@@ -164,15 +193,14 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
             path,
         )
         try:
-            duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
-            sink.record(
-                CliCommandCompleted(
-                    command=path.command, subcommand=path.subcommand, exit_code=exit_code, duration_ms=duration_ms
-                )
-            )
+            if recording:
+                duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
+                _record_completed(sink, path, exit_code=exit_code, duration_ms=duration_ms)
             session.finish()
         except (Exception, KeyboardInterrupt, Terminated):  # telemetry never changes an exit code
-            _log.debug("telemetry: could not finish", exc_info=True)
+            import logging  # startup time: ~10 ms, and only this failure logs
+
+            logging.getLogger(__name__).debug("telemetry: could not finish", exc_info=True)
     return exit_code
 
 

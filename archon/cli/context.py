@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import typer
 
 from archon.buildinfo import BuildInfo, current_build
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import Event
+
+if TYPE_CHECKING:  # the event schema is loaded only by runs that record (see archon.cli.app)
+    from archon.telemetry.events import Event
 
 __all__ = ["Application", "EventSink", "NullSink", "get_app"]
 
@@ -22,7 +24,7 @@ class EventSink(Protocol):
 
 
 class NullSink:
-    """Records nothing: the sink when telemetry is off."""
+    """Records nothing: the sink when telemetry is off. The CLI does not even build its events for it."""
 
     def record(self, event: Event) -> None:
         return None

@@ -7,16 +7,17 @@ installed) or fails with a message saying what to pass.
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 
 from archon.cli.context import get_app
 from archon.config import set_config_value
 from archon.errors import UsageError
-from archon.telemetry.events import InstallMethod, SetupCompleted
-from archon.workflows.assistant import DEFAULT_ASSISTANT_KEY
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_providers
+
+if TYPE_CHECKING:
+    from archon.telemetry.events import InstallMethod
 
 __all__ = ["setup"]
 
@@ -28,7 +29,17 @@ def _as_provider(value: str) -> ProviderName:
     raise UsageError(f"unknown assistant {value!r}; choose one of: {', '.join(PROVIDER_NAMES)}")
 
 
+def _answer(value: str) -> ProviderName:
+    """The typed answer to the question; anything else is asked again (the prompt shows why)."""
+    try:
+        return _as_provider(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
+
+
 def _as_install_method(value: str) -> InstallMethod | None:
+    from archon.telemetry.events import InstallMethod  # startup time: the event schema, see archon.cli.app
+
     for method in get_args(InstallMethod):
         if value == method:
             return method  # type: ignore[no-any-return]
@@ -41,8 +52,11 @@ def _choose(assistant: str | None, *, detected: dict[ProviderName, str], interac
         return _as_provider(assistant), "as given by --assistant"
     if interactive:
         default = next(iter(detected), PROVIDER_NAMES[0])
-        answer = typer.prompt("Default assistant", type=ProviderName, default=default, err=True, show_choices=True)
-        return _as_provider(str(answer)), "as chosen"
+        # Our own check of the answer (value_proc), not Typer's type conversion: typer 0.29 converts a Literal
+        # type with pydantic, which typer<0.29 cannot do (see the typer pin in pyproject.toml).
+        question = f"Default assistant ({', '.join(PROVIDER_NAMES)})"
+        answer: ProviderName = typer.prompt(question, default=default, err=True, value_proc=_answer)
+        return answer, "as chosen"
     if not detected:
         raise UsageError(
             f"no assistant CLI found on PATH (looked for {', '.join(PROVIDER_NAMES)}); install one, "
@@ -65,6 +79,8 @@ def setup(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Never ask: take --assistant, or the detected CLI.")] = False,
 ) -> None:
     """Detect the assistant CLIs (claude, codex) and save the default one in ~/.archon/config.yaml."""
+    from archon.workflows.assistant import DEFAULT_ASSISTANT_KEY  # startup time: this module loads for every command
+
     application = get_app(ctx)
     runtime = application.runtime
     detected = detect_providers(env=runtime.env)
@@ -79,4 +95,6 @@ def setup(
     typer.echo(f"Default assistant: {chosen} ({how}), saved to {config_path}")
     install_method = _as_install_method(application.build.install_method)
     if install_method is not None:
+        from archon.telemetry.events import SetupCompleted  # startup time: the event schema, see archon.cli.app
+
         application.telemetry.record(SetupCompleted(install_method=install_method, default_assistant=chosen))

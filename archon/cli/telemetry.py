@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archon.cli.context import Application, get_app
 from archon.config import read_config, set_config_value
 from archon.telemetry.consent import resolve_consent
-from archon.telemetry.history import recent_events
-from archon.telemetry.identity import delete_identity, ensure_identity, read_identity
 from archon.telemetry.notice import POLICY_URL
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.status import (
-    DISABLE_HINT,
-    INSPECT_HINT,
-    KEY_EMBEDDED,
-    KEY_NONE,
-    TelemetryStatus,
-    telemetry_status,
-)
+
+if TYPE_CHECKING:
+    from archon.telemetry.status import TelemetryStatus
+
+# The outbox, identity, history and status modules are imported inside the commands that use them: this module is
+# loaded by every archon command (Typer needs the signatures below), and most commands never look at telemetry.
 
 __all__ = ["INSPECT_LIMIT", "app"]
 
@@ -46,6 +40,9 @@ def _overridden(application: Application, *, wanted: bool) -> str | None:
 @app.command("on")
 def on(ctx: typer.Context) -> None:
     """Turn telemetry on: write telemetry.enabled: true to config.yaml and create the anonymous id."""
+    from archon.telemetry.identity import ensure_identity  # startup time: see the top of this module
+    from archon.telemetry.status import DISABLE_HINT, INSPECT_HINT
+
     application = get_app(ctx)
     set_config_value(application.paths.config, _ENABLED_KEY, True)
     identity = ensure_identity(application.paths)
@@ -69,6 +66,9 @@ def on(ctx: typer.Context) -> None:
 @app.command("off")
 def off(ctx: typer.Context) -> None:
     """Turn telemetry off: write telemetry.enabled: false and delete events not yet sent. Keeps the id."""
+    from archon.telemetry.identity import read_identity  # startup time: see the top of this module
+    from archon.telemetry.outbox import Outbox
+
     application = get_app(ctx)
     try:
         set_config_value(application.paths.config, _ENABLED_KEY, False)
@@ -93,6 +93,8 @@ def _age(seconds: int | None) -> str:
 
 
 def _render_status(status: TelemetryStatus) -> list[str]:
+    from archon.telemetry.status import DISABLE_HINT, INSPECT_HINT, KEY_EMBEDDED, KEY_NONE  # startup time: see top
+
     key = f"{status.build.key_prefix}... ({KEY_EMBEDDED})" if status.build.key_embedded else KEY_NONE
     identity = status.identity
     last = status.last_event
@@ -124,6 +126,10 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Show whether telemetry is on and why, the anonymous id, the last event and what is waiting to be sent."""
+    import json  # startup time: see the top of this module
+
+    from archon.telemetry.status import telemetry_status
+
     application = get_app(ctx)
     result = telemetry_status(runtime=application.runtime, paths=application.paths, build=application.build)
     if as_json:
@@ -135,6 +141,10 @@ def status(
 @app.command("inspect")
 def inspect(ctx: typer.Context) -> None:
     """Print the last 10 events exactly as sent or queued, as JSON. Sends nothing."""
+    import json  # startup time: see the top of this module
+
+    from archon.telemetry.history import recent_events
+
     events = recent_events(get_app(ctx).paths, limit=INSPECT_LIMIT)
     typer.echo(json.dumps({"events": events}, indent=2))
 
@@ -143,6 +153,9 @@ def inspect(ctx: typer.Context) -> None:
 def clear(ctx: typer.Context) -> None:
     """Delete the anonymous id and the events not yet sent under it. Consent is unchanged; if telemetry is on,
     the next event gets a new random id."""
+    from archon.telemetry.identity import delete_identity  # startup time: see the top of this module
+    from archon.telemetry.outbox import Outbox
+
     application = get_app(ctx)
     # Pending events carry the old id: sent later, they would arrive next to (often in one request with) events
     # under the new id and link the two. The id goes first, so a run still going (which checks the id file before

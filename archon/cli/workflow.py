@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archon.cli.context import get_app
-from archon.cli.workflow_events import WorkflowTelemetry
-from archon.cli.workflow_render import (
-    ProgressDisplay,
-    catalog_json,
-    final_outputs,
-    plan_json,
-    plan_text,
-    run_json,
-    run_summary,
-)
-from archon.config import read_config
-from archon.workflows.assistant import choose_assistant
-from archon.workflows.catalog import load_catalog, load_workflow_file
-from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
-from archon.workflows.executor import run_workflow
-from archon.workflows.observer import Observers, RunObserver
-from archon.workflows.plan import plan_run
-from archon.workflows.results import RunResult
-from archon.workflows.template import parse_inputs
+
+if TYPE_CHECKING:
+    from archon.workflows.results import RunResult
+
+# The workflow engine (YAML loader, executor, threads, subprocesses) is imported inside the command bodies, not
+# here: this module is loaded by every archon command, since Typer needs the signatures below to parse any of them.
 
 __all__ = ["app"]
 
@@ -39,12 +25,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 
 def _echo_json(data: object) -> None:
+    import json  # startup time: only --json output needs it
+
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @app.command("list")
 def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the workflows you can run: bundled ones, ~/.archon/workflows and the repository's .archon/workflows."""
+    from archon.cli.workflow_render import catalog_json  # startup time: see the top of this module
+    from archon.workflows.catalog import load_catalog
+
     application = get_app(ctx)
     catalog = load_catalog(paths=application.paths, cwd=application.runtime.cwd)
     if as_json:
@@ -70,6 +61,8 @@ def validate(
     path: Annotated[Path, typer.Argument(help="The workflow file to check.")],
 ) -> None:
     """Check a workflow file (YAML, fields, dependencies, commands) without running it."""
+    from archon.workflows.catalog import load_workflow_file  # startup time: see the top of this module
+
     application = get_app(ctx)
     workflow = load_workflow_file(path, paths=application.paths, cwd=application.runtime.cwd)
     levels = len(workflow.levels())
@@ -104,6 +97,18 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid."""
+    # startup time: see the top of this module
+    from archon.cli.workflow_events import WorkflowTelemetry
+    from archon.cli.workflow_render import ProgressDisplay, final_outputs, plan_json, plan_text, run_json, run_summary
+    from archon.config import read_config
+    from archon.workflows.assistant import choose_assistant
+    from archon.workflows.catalog import load_catalog
+    from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
+    from archon.workflows.executor import run_workflow
+    from archon.workflows.observer import Observers, RunObserver
+    from archon.workflows.plan import plan_run
+    from archon.workflows.template import parse_inputs
+
     application = get_app(ctx)
     runtime = application.runtime
     workflow = load_catalog(paths=application.paths, cwd=runtime.cwd).get(name)

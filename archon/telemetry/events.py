@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, NewType
+from typing import Any, ClassVar, Literal
+
+from archon.telemetry.sanitize import OTHER, USER_DEFINED, SafeName
 
 __all__ = [
     "ALL_EVENTS",
+    "OTHER",
     "PRIVACY_PROPERTIES",
     "SDK_PROPERTIES",
+    "USER_DEFINED",
     "BinaryStartup",
     "CliCommandCompleted",
     "CliCommandInvoked",
@@ -38,12 +42,6 @@ __all__ = [
     "property_doc",
     "property_vocabulary",
 ]
-
-SafeName = NewType("SafeName", str)
-"""A string from a closed vocabulary; made only by ``archon.telemetry.sanitize``."""
-
-USER_DEFINED = "user-defined"
-OTHER = "other"
 
 Provider = Literal["claude", "codex", "none"]
 NodeType = Literal["bash", "prompt", "command", "none"]

@@ -5,7 +5,6 @@ This module returns text and writes the marker; the CLI decides where to print (
 
 from __future__ import annotations
 
-from archon.atomic import write_atomic
 from archon.buildinfo import BuildInfo
 from archon.paths import ArchonPaths
 from archon.telemetry.consent import Consent
@@ -45,6 +44,8 @@ def first_run_notice(*, consent: Consent, build: BuildInfo) -> str:
 
 def mark_first_run_done(paths: ArchonPaths) -> bool:
     """Write the first-run marker so the notice is never shown again. False (never raises) if it cannot."""
+    from archon.atomic import write_atomic  # startup time: tempfile, needed on the first run only
+
     try:
         write_atomic(paths.first_run_marker, b"")
     except OSError:

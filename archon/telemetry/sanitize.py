@@ -12,12 +12,18 @@ import builtins
 import re
 from collections.abc import Collection
 from types import TracebackType
+from typing import NewType
 
 from archon.errors import ArchonError
-from archon.telemetry.events import OTHER, USER_DEFINED, SafeName
-from archon.workflows.bundled import bundled_workflow_names
 
-__all__ = ["NO_NAME", "command_name", "error_class", "where", "workflow_name"]
+__all__ = ["NO_NAME", "OTHER", "USER_DEFINED", "SafeName", "command_name", "error_class", "where", "workflow_name"]
+
+SafeName = NewType("SafeName", str)
+"""A string from a closed vocabulary; made only here. Declared here rather than in the event schema, which
+re-exports it, so naming the command (on every run) does not load the schema (only a recording run needs it)."""
+
+USER_DEFINED = "user-defined"
+OTHER = "other"
 
 NO_NAME = SafeName("")
 """For a property with nothing to report, e.g. the subcommand of a command that has none."""
@@ -50,6 +56,8 @@ def workflow_name(name: str, *, bundled: bool) -> SafeName:
     ``bundled`` says whether the workflow was actually read from archon's bundled defaults. A user or repo workflow
     may reuse a bundled name to replace it (documented), and is then the user's own: ``user-defined`` as well.
     """
+    from archon.workflows.bundled import bundled_workflow_names  # startup time: importlib.resources, rarely needed
+
     if bundled and name in bundled_workflow_names():
         return SafeName(name)
     return SafeName(USER_DEFINED)

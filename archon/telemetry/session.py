@@ -4,32 +4,41 @@
 waits for the network: with ``ARCHON_TELEMETRY_DEBUG=1`` it hands the event, exactly as it would be stored, to
 ``show`` (the CLI prints it to stderr) and records nothing; otherwise, only when consent is on and this build has
 a key, it appends the event to the outbox. ``finish`` starts the detached flusher if anything was recorded.
+
+Everything that records (identity, outbox, the flusher's start) is imported only when an event is recorded: a
+run with telemetry off, the default, loads none of it (``tests/test_startup_imports.py``).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from archon.buildinfo import BuildInfo
 from archon.config import read_config
 from archon.paths import ArchonPaths
 from archon.runtime import ENV_ARCHON_TELEMETRY_DEBUG, Runtime
 from archon.telemetry.consent import Consent, resolve_consent
-from archon.telemetry.events import Event
-from archon.telemetry.identity import ensure_identity, read_identity
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.queued import QueuedEvent, common_properties, make_queued
-from archon.telemetry.spawn import spawn_flusher
+
+if TYPE_CHECKING:
+    from archon.telemetry.events import Event
+    from archon.telemetry.outbox import Outbox
+    from archon.telemetry.queued import QueuedEvent
 
 __all__ = ["DEBUG_DISTINCT_ID", "TelemetrySession", "debug_enabled"]
 
 DEBUG_DISTINCT_ID = "debug-preview"
 """The distinct_id a debug preview shows when no identity exists (debug mode never creates one)."""
 
-_log = logging.getLogger(__name__)
 _FileSignature = tuple[int, int, int] | None
+
+
+def _log_failure(message: str, *args: object) -> None:
+    """Log the exception being handled, at debug level."""
+    import logging  # startup time: ~10 ms, and only a failure logs
+
+    logging.getLogger(__name__).debug(message, *args, exc_info=True)
 
 
 def debug_enabled(runtime: Runtime) -> bool:
@@ -88,16 +97,30 @@ class TelemetrySession:
         try:
             self._record(event)
         except Exception:  # the failure boundary: telemetry never breaks a command
-            _log.debug("telemetry: could not record %s", type(event).__name__, exc_info=True)
+            _log_failure("telemetry: could not record %s", type(event).__name__)
+
+    def may_record(self) -> bool:
+        """Whether this run can record (or, in debug mode, preview) anything at all: in debug mode, or with a key
+        and consent on. Resolves consent as the first event would; the CLI gives commands a
+        :class:`~archon.cli.context.NullSink` (and builds no events) when this is False. Never raises."""
+        try:
+            return self._debug or (self._build.key_embedded and self.consent().enabled)
+        except Exception:  # the failure boundary: undecidable means off
+            _log_failure("telemetry: could not decide whether to record")
+            return False
 
     def _record(self, event: Event) -> None:
         if self._debug:
+            from archon.telemetry.identity import read_identity  # startup time: only a debug preview needs it here
+
             identity = read_identity(self._paths)
             self._show(self._queued(event, identity.distinct_id if identity else DEBUG_DISTINCT_ID))
             return
         if not self._build.key_embedded or not self.consent().enabled:
             return
         if self._outbox is None:
+            from archon.telemetry.outbox import Outbox  # startup time: only a recording run writes the outbox
+
             self._outbox = Outbox(self._paths)
         self._outbox.append(self._queued(event, self._identity()))
         self._recorded += 1
@@ -106,12 +129,16 @@ class TelemetrySession:
         """The anonymous id, read again (or created) only if ``telemetry-id`` changed since it was last read."""
         signature = _signature(self._paths.telemetry_id)
         if self._distinct_id is None or signature != self._identity_signature:
+            from archon.telemetry.identity import ensure_identity  # startup time: only a recording run needs it
+
             # The signature taken before reading: if the file is replaced meanwhile, the next event reads it again.
             self._distinct_id = ensure_identity(self._paths).distinct_id
             self._identity_signature = signature
         return self._distinct_id
 
     def _queued(self, event: Event, distinct_id: str) -> QueuedEvent:
+        from archon.telemetry.queued import common_properties, make_queued  # startup time: uuid, only to record
+
         return make_queued(
             event, common=common_properties(self._build), distinct_id=distinct_id, now=self._runtime.now()
         )
@@ -121,7 +148,9 @@ class TelemetrySession:
         if not self._recorded:
             return False
         try:
+            from archon.telemetry.spawn import spawn_flusher  # startup time: only a run that recorded starts it
+
             return spawn_flusher(runtime=self._runtime, paths=self._paths)
         except Exception:
-            _log.debug("telemetry: could not start the flusher", exc_info=True)
+            _log_failure("telemetry: could not start the flusher")
             return False

@@ -87,6 +87,16 @@ def test_on_a_terminal_it_asks(setup: Setup) -> None:
     assert setup.saved() == "codex"
 
 
+def test_on_a_terminal_an_unknown_answer_is_asked_again(setup: Setup) -> None:
+    setup.install("claude", "codex")
+    result = setup(tty=True, answer="gpt\n\n")  # then Enter takes the default: the first installed
+    assert result.exit_code == 0, result.output
+    assert "Default assistant (claude, codex) [claude]:" in result.stderr
+    assert "Error: unknown assistant 'gpt'; choose one of: claude, codex" in result.stderr
+    assert result.stderr.count("Default assistant (claude, codex)") == 2
+    assert setup.saved() == "claude"
+
+
 def test_yes_never_asks_even_on_a_terminal(setup: Setup) -> None:
     setup.install("codex")
     result = setup("--yes", tty=True)  # no input given: a question would abort
