@@ -15,15 +15,17 @@ One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its
 6. repeats until the outbox is empty, a batch fails, or the time limit nears; then releases the lock and, if an
    event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for it.
 
-:func:`run_flusher` is the process entry; it also arms a watchdog that ends the process at the hard limit, so no
-flusher can outlive it, whatever the network does.
+:func:`run_flusher` is the process entry. The process's hard limit (a kernel timer, armed by
+:func:`~archon.telemetry.background.run_in_background` before anything is imported) kills it at
+``FLUSH_DEADLINE_SECONDS`` after its start, whatever the network or the CPU scheduler does; the run's own deadline
+ends :data:`WIND_DOWN_SECONDS` earlier, so that normally the run puts back its batch and records its backoff
+itself before that.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -32,7 +34,7 @@ from archon.buildinfo import BuildInfo, current_build
 from archon.config import read_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.background import run_in_background
+from archon.telemetry.background import FLUSH_DEADLINE_SECONDS, hard_limit_remaining, run_in_background
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.history import record_sent
 from archon.telemetry.lock import FileLock
@@ -40,15 +42,16 @@ from archon.telemetry.outbox import Claim, Outbox
 from archon.telemetry.sender import Sender, SendResult, silence_posthog_logging
 from archon.telemetry.state import DeliveryState, read_state, update_state
 
-__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "main", "run_flusher"]
+__all__ = ["WIND_DOWN_SECONDS", "FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "main", "run_flusher"]
 
-EXIT_DEADLINE = 3
+WIND_DOWN_SECONDS = 1.0
+"""How long before the process's hard limit a run stops on its own."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FlushPolicy:
-    deadline_seconds: float = 20.0
-    """Hard limit on a whole run; the watchdog ends the process here."""
+    deadline_seconds: float = FLUSH_DEADLINE_SECONDS - WIND_DOWN_SECONDS
+    """Limit on a whole run: no request starts or lasts beyond it. The process's hard limit is the backstop."""
     batch_size: int = 100
     request_timeout_seconds: float = 10.0
     min_request_seconds: float = 1.0
@@ -240,19 +243,15 @@ def flush_outbox(
             run.sender.close()
 
 
-def _arm_watchdog(seconds: float) -> None:
-    """End this process after ``seconds``, whatever it is doing. Records are renamed atomically, so at worst a
-    claimed batch stays in ``inflight/`` and the next flusher sends it again, with the same uuids."""
-    timer = threading.Timer(seconds, os._exit, args=(EXIT_DEADLINE,))
-    timer.daemon = True
-    timer.start()
-
-
 def run_flusher(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> int:
-    """The whole job of the detached flusher process (``archon __archon-telemetry-flush__``). Always returns 0."""
-    policy = FlushPolicy()
-    _arm_watchdog(policy.deadline_seconds)
-    run_in_background()
+    """The whole job of the detached flusher process (``archon __archon-telemetry-flush__``). Always returns 0.
+
+    Never call it in a process that must live on: it lowers this process's priority for good and arms the
+    kernel timer that kills it (tests run :func:`flush_outbox`, the same run without the process set-up).
+    """
+    run_in_background()  # already done by archon/__main__.py, unless started through the console script
+    left = hard_limit_remaining()
+    policy = FlushPolicy() if left is None else FlushPolicy(deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
     silence_posthog_logging()
     with contextlib.suppress(OSError):
         os.chdir(paths.home)  # never keep the user's working directory busy

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from archon.paths import ArchonPaths
+from archon.telemetry.background import FLUSH_DEADLINE_SECONDS
 from archon.telemetry.lock import is_locked
 from archon.telemetry.outbox import Outbox
 from archon.telemetry.state import read_state
@@ -34,7 +35,7 @@ pytestmark = [
 ]
 
 EVENTS_PER_RUN = 2  # cli.command_invoked + cli.command_completed (a wheel is not the binary: no binary.startup)
-FLUSHER_LIMIT = 20.0  # FlushPolicy.deadline_seconds
+FLUSHER_LIMIT = FLUSH_DEADLINE_SECONDS  # the kernel kills a flusher this long after its start
 PATIENCE = FLUSHER_LIMIT + 15.0
 
 

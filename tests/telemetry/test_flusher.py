@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from archon.telemetry.outbox import Outbox
 from archon.telemetry.queued import QueuedEvent
 from archon.telemetry.record import encode_event, record_name
 from archon.telemetry.state import read_state
-from tests.support.delivery import keyed_build, make_event, opt_in
+from tests.support.delivery import TEST_KEY, keyed_build, make_event, opt_in
 from tests.support.ingest import IngestServer
 
 NOW = 1_800_000_000.0
@@ -186,6 +189,44 @@ def test_a_hanging_server_cannot_hold_the_run_past_its_deadline(
 
     assert (report.outcome, report.errors) == ("retry later", ["timeout"])
     assert Outbox(paths).pending() == events
+
+
+_FLUSHER_PROCESS = """
+import dataclasses, sys
+from archon.buildinfo import current_build
+from archon.paths import ArchonPaths
+from archon.runtime import Runtime
+from archon.telemetry.background import run_in_background
+from archon.telemetry.flusher import run_flusher
+run_in_background(deadline_seconds=3.0)  # as archon/__main__.py does first, with a shorter limit
+runtime = Runtime.from_os()
+build = dataclasses.replace(current_build(), posthog_key=sys.argv[1], posthog_host=sys.argv[2])
+sys.exit(run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=build))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX interval timers")
+def test_the_flusher_process_stops_itself_before_its_hard_limit(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's own deadline is the process's hard limit minus the wind-down, so a hung request ends in time
+    for the flusher to put its batch back and record the failure, instead of being killed mid-request."""
+    monkeypatch.setattr(ingest, "hang_seconds", 10.0)
+    events = _queue(paths, 2)
+    ingest.reset("hang")
+    result = subprocess.run(
+        [sys.executable, "-c", _FLUSHER_PROCESS, TEST_KEY, ingest.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr  # ended by itself, not by SIGALRM
+    assert len(ingest.snapshot()) == 1
+    assert Outbox(paths).pending() == events
+    assert not any(paths.outbox_inflight.iterdir())  # the batch was put back, not left claimed
+    assert read_state(paths.telemetry_state).last_error == "timeout"
 
 
 def test_only_one_flusher_runs_at_a_time(paths: ArchonPaths, ingest: IngestServer) -> None:
