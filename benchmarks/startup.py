@@ -7,8 +7,9 @@ machine's load changes much less) and their ratios to the floor of the same inte
 
 Every run gets ``DO_NOT_TRACK=1``, a scratch ``ARCHON_HOME`` and a scratch working directory, and runs
 ``python -P -m archon`` so the installed (or editable) archon is imported, never a checkout in the working
-directory. ``PYTHONDONTWRITEBYTECODE`` is removed from the children's environment so the warm-up compiles
-bytecode, as ``pip install`` does for a wheel (without it every run recompiles ~250 modules).
+directory; the venv's ``archon`` script (what users run, without ``runpy``), when there is one, is timed too.
+``PYTHONDONTWRITEBYTECODE`` is removed from the children's environment so the warm-up compiles bytecode, as
+``pip install`` does for a wheel (without it every run recompiles ~250 modules).
 
     python -m benchmarks.startup --rounds 20
     python -m benchmarks.startup --python now=venv/bin/python --python typer28=/tmp/t28/bin/python
@@ -42,6 +43,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "telemetry status": ("-P", "-m", "archon", "telemetry", "status"),
     "workflow list": ("-P", "-m", "archon", "workflow", "list"),
 }
+SCRIPT = "version, console script"
+"""``archon version`` through the venv's ``archon`` script (what users run; no ``runpy``), when there is one."""
 TARGET = 1.3
 
 
@@ -58,6 +61,19 @@ class Interpreter:
             raise argparse.ArgumentTypeError(f"expected LABEL=PYTHON[:DIR], got {text!r}")
         python, _, pythonpath = rest.partition(":")
         return cls(label, python, pythonpath or None)
+
+    @property
+    def script(self) -> Path | None:
+        script = Path(self.python).parent / "archon"
+        return script if script.is_file() else None
+
+    def argv(self, name: str) -> list[str]:
+        if name == SCRIPT and self.script is not None:
+            return [str(self.script), "version"]
+        return [self.python, *COMMANDS[name]]
+
+    def commands(self) -> list[str]:
+        return [*COMMANDS, SCRIPT] if self.script is not None else list(COMMANDS)
 
 
 def _children_cpu() -> float:
@@ -89,13 +105,13 @@ def _time_once(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> tuple[f
 
 
 def _module_count(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> int:
-    """How many modules the command imports (lines of ``-X importtime``, the interpreter's own start-up included)."""
+    """How many modules the command imports (``-X importtime`` lines, the interpreter's own start-up included)."""
     done = subprocess.run(
-        [argv[0], "-X", "importtime", *argv[1:]],
+        argv,
         check=True,
         capture_output=True,
         text=True,
-        env=dict(env),
+        env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
         cwd=cwd,
         timeout=120,
     )
@@ -103,7 +119,7 @@ def _module_count(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> int:
 
 
 def measure(interpreters: list[Interpreter], *, rounds: int, warmup: int, scratch: Path) -> str:
-    cases = [(interpreter, name) for interpreter in interpreters for name in COMMANDS]
+    cases = [(interpreter, name) for interpreter in interpreters for name in interpreter.commands()]
     setups = {}
     for interpreter in interpreters:
         home = scratch / interpreter.label / "home"
@@ -114,7 +130,7 @@ def measure(interpreters: list[Interpreter], *, rounds: int, warmup: int, scratc
     def run(case: tuple[Interpreter, str]) -> tuple[float, float]:
         interpreter, name = case
         env, cwd = setups[interpreter.label]
-        return _time_once([interpreter.python, *COMMANDS[name]], env=env, cwd=cwd)
+        return _time_once(interpreter.argv(name), env=env, cwd=cwd)
 
     for _ in range(warmup):  # bytecode, page cache, the first-run notice's marker
         for case in cases:
@@ -136,12 +152,14 @@ def measure(interpreters: list[Interpreter], *, rounds: int, warmup: int, scratc
         env, cwd = setups[interpreter.label]
         floor_wall = statistics.median(w for w, _ in samples[(interpreter.label, FLOOR)])
         floor_cpu = statistics.median(c for _, c in samples[(interpreter.label, FLOOR)]) or 1.0
-        for name, arguments in COMMANDS.items():
+        for name in interpreter.commands():
             values = samples[(interpreter.label, name)]
             wall = statistics.median(w for w, _ in values)
             cpu = statistics.median(c for _, c in values)
-            modules = _module_count([interpreter.python, *arguments], env=env, cwd=cwd)
-            shown = "`python -c 'import typer'`" if name == FLOOR else f"`archon {name}`"
+            modules = _module_count(interpreter.argv(name), env=env, cwd=cwd)
+            shown = {FLOOR: "`python -c 'import typer'`", SCRIPT: "`archon version` (venv/bin/archon)"}.get(
+                name, f"`archon {name}`"
+            )
             lines.append(
                 f"| {interpreter.label} | {shown} | {wall * 1000:.0f} | {wall / floor_wall:.2f} | "
                 f"{cpu * 1000:.0f} | {cpu / floor_cpu:.2f} | {modules} |"
