@@ -27,6 +27,7 @@ __all__ = [
     "ENV_DO_NOT_TRACK",
     "Runtime",
     "default_archon_home",
+    "flag",
 ]
 
 # Environment variables archon reads. Nothing else in the package calls os.environ.
@@ -39,6 +40,25 @@ ENV_ARCHON_DEBUG = "ARCHON_DEBUG"
 ENV_ARCHON_CLAUDE_BIN = "ARCHON_CLAUDE_BIN"
 ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
 ENV_CI = "CI"
+
+
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+
+
+def flag(raw: str | None) -> bool | None:
+    """The one parser of archon's boolean environment variables.
+
+    ``1``, ``true``, ``yes``, ``on`` (any case, surrounding spaces ignored) are True; unset, empty, ``0``,
+    ``false``, ``no``, ``off`` are False; anything else is None (not understood), which each caller treats as the
+    safe side and may report.
+    """
+    value = (raw or "").strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    return None
 
 
 def _utc_now() -> datetime:
@@ -72,11 +92,17 @@ class Runtime:
 
     @property
     def is_ci(self) -> bool:
-        return self.env.get(ENV_CI, "").strip().lower() not in ("", "0", "false", "no")
+        return flag(self.env.get(ENV_CI)) is True
 
     @property
     def debug(self) -> bool:
-        return self.env.get(ENV_ARCHON_DEBUG, "").strip() not in ("", "0")
+        """``ARCHON_DEBUG``: tracebacks instead of one-line errors."""
+        return flag(self.env.get(ENV_ARCHON_DEBUG)) is True
+
+    @property
+    def telemetry_debug(self) -> bool:
+        """``ARCHON_TELEMETRY_DEBUG``: print events to stderr instead of recording them."""
+        return flag(self.env.get(ENV_ARCHON_TELEMETRY_DEBUG)) is True
 
     @classmethod
     def from_os(cls) -> Runtime:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 
 __all__ = ["Blackhole", "KeyedArchon", "describe_machine", "percentile", "ratio_row"]
@@ -130,16 +130,17 @@ class KeyedArchon:
         return time.perf_counter() - start
 
     def flushers(self) -> list[int]:
-        """Running flushers started from these homes (found by argv and working directory)."""
+        """Running flushers of these homes (found by argv, and the absolute ``ARCHON_HOME`` archon gives them)."""
         found = []
+        marker = f"ARCHON_HOME={self.root}".encode()
         for entry in Path("/proc").glob("[0-9]*"):
             try:
                 if FLUSH_ARGUMENT.encode() not in (entry / "cmdline").read_bytes().split(b"\0"):
                     continue
-                cwd = os.readlink(entry / "cwd")
+                environ = (entry / "environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if cwd.startswith(str(self.root)):
+            if any(variable.startswith(marker) for variable in environ):
                 found.append(int(entry.name))
         return found
 

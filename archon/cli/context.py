@@ -12,7 +12,7 @@ from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 
 if TYPE_CHECKING:  # the event schema is loaded only by runs that record (see archon.cli.app)
-    from archon.telemetry.events import Event
+    from archon.telemetry.schema import Event
 
 __all__ = ["Application", "EventSink", "NullSink", "get_app"]
 

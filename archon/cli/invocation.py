@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from archon.telemetry.sanitize import NO_NAME, USER_DEFINED, SafeName, command_name
+from archon.telemetry.vocabulary import NO_NAME, USER_DEFINED, SafeName, command_name
 
 __all__ = ["CommandPath", "command_path", "command_vocabulary"]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from archon import exit_codes
 from archon.cli.context import get_app
 
 if TYPE_CHECKING:
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
 # here: this module is loaded by every archon command, since Typer needs the signatures below to parse any of them.
 
 __all__ = ["app"]
-
-EXIT_INVALID = 2
 
 app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True)
 
@@ -52,7 +51,7 @@ def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
     for error in catalog.errors.values():
         typer.echo(f"archon: error: {error.message}", err=True)
     if catalog.errors:
-        raise typer.Exit(EXIT_INVALID)
+        raise typer.Exit(exit_codes.USAGE)
 
 
 @app.command("validate")

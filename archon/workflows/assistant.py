@@ -29,9 +29,9 @@ class AssistantChoice:
 def choose_assistant(workflow_provider: ProviderName | None, config: ConfigState) -> AssistantChoice:
     if workflow_provider is not None:
         return AssistantChoice(workflow_provider, "workflow")
-    if config.error is not None:
+    if config.problem is not None:
         return AssistantChoice(
-            FALLBACK_PROVIDER, "fallback", f"{config.error}; using {FALLBACK_PROVIDER} as the assistant"
+            FALLBACK_PROVIDER, "fallback", f"{config.describe_problem()}; using {FALLBACK_PROVIDER} as the assistant"
         )
     value = config.get(DEFAULT_ASSISTANT_KEY)
     if value is None:

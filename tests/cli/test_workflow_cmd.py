@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from archon.cli.app import app
 from archon.cli.context import Application
 from archon.runtime import Runtime
-from archon.telemetry.events import (
+from archon.telemetry.schema import (
     ErrorClassification,
     SafeName,
     WorkflowNodeFailed,

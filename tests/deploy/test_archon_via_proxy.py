@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from archon.paths import ArchonPaths
-from archon.telemetry.history import sent_events
+from archon.telemetry.outbox.sent_log import sent_events
 from tests.conftest import TEST_KEY
 from tests.deploy.proxies import RunningProxy, expected_upstream_host
 from tests.deploy.test_proxy_live import assert_anonymous

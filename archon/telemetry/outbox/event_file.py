@@ -1,0 +1,120 @@
+"""One event, one file: the stored form of an event, its bytes, and the file name that orders and sizes it.
+
+:class:`StoredEvent` is the shape an event has from the moment it is recorded: exactly what the outbox keeps, what
+``archon telemetry inspect`` prints and what the flusher posts, field for field (its uuid and timestamp are fixed
+when it is recorded and kept across retries, so the server can de-duplicate a re-sent batch).
+
+An event file is named ``<time_ns>-<uuid>-<size>.json``: sorting names sorts by recording time, and the size in
+the name lets the outbox enforce its byte bound from a directory listing alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+from archon.telemetry.schema import PropertyValue
+
+__all__ = [
+    "Entry",
+    "StoredEvent",
+    "decode_event",
+    "encode_event",
+    "event_file_name",
+    "list_entries",
+    "read_events",
+]
+
+
+class StoredEvent(TypedDict):
+    """One event as stored, shown by ``inspect`` and sent, in PostHog's capture format."""
+
+    event: str
+    distinct_id: str
+    uuid: str
+    timestamp: str
+    properties: dict[str, PropertyValue]
+
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_NAME = re.compile(rf"(?P<ns>\d{{20}})-(?P<uuid>{_UUID})-(?P<size>\d{{1,9}})\.json")
+_UUID_TEXT = re.compile(_UUID)
+
+
+def event_file_name(*, time_ns: int, event_uuid: str, size: int) -> str:
+    """The file name of an event file. Raises ``ValueError`` if ``event_uuid`` is not a UUID."""
+    if _UUID_TEXT.fullmatch(event_uuid) is None:
+        raise ValueError(f"not a canonical uuid: {event_uuid!r}")
+    return f"{time_ns:020d}-{event_uuid}-{size}.json"
+
+
+def encode_event(event: StoredEvent) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_event(raw: bytes) -> StoredEvent | None:
+    """A stored event, or None if ``raw`` is not one (truncated, garbage, wrong shape)."""
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if not all(isinstance(data.get(key), str) for key in ("event", "distinct_id", "uuid", "timestamp")):
+        return None
+    properties = data.get("properties")
+    if not isinstance(properties, dict) or not all(
+        isinstance(key, str) and isinstance(value, str | int | bool) for key, value in properties.items()
+    ):
+        return None
+    return StoredEvent(
+        event=data["event"],
+        distinct_id=data["distinct_id"],
+        uuid=data["uuid"],
+        timestamp=data["timestamp"],
+        properties=properties,
+    )
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One event file's name, parsed. Ordered by recording time."""
+
+    name: str
+    size: int
+
+
+def _by_name(entry: Entry) -> str:
+    return entry.name
+
+
+def list_entries(directory: Path) -> list[Entry]:
+    """The event files in ``directory``, oldest first; a missing directory is empty. Ignores every other file."""
+    try:
+        names = os.listdir(directory)
+    except OSError:  # missing or unreadable: nothing we can send
+        return []
+    entries = []
+    for name in names:
+        match = _NAME.fullmatch(name)
+        if match is not None:
+            entries.append(Entry(name, int(match["size"])))
+    entries.sort(key=_by_name)  # zero-padded time first: name order is recording order
+    return entries
+
+
+def read_events(files: Iterable[Path]) -> Iterator[StoredEvent]:
+    """The events in ``files``; files that vanished or are unreadable are skipped."""
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:  # claimed, sent or dropped since the listing
+            continue
+        event = decode_event(raw)
+        if event is not None:
+            yield event
