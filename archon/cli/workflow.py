@@ -148,4 +148,6 @@ def run(
     if isinstance(result.error, ProviderNotFoundError):
         raise result.error
     if not result.ok:
+        if not as_json:  # the summary on stderr has just said which node failed and why: say it once
+            raise typer.Exit(WorkflowFailedError.exit_code)
         raise WorkflowFailedError(_failure_message(result))

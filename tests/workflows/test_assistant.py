@@ -10,10 +10,7 @@ def test_the_assistant_is_the_workflows_then_the_configs_then_claude(tmp_path: P
     path = tmp_path / "config.yaml"
     configured = ConfigState(path=path, exists=True, data={"defaultAssistant": "codex"})
     assert choose_assistant("claude", configured).provider == "claude"
-    assert (choose_assistant(None, configured).provider, choose_assistant(None, configured).source) == (
-        "codex",
-        "config",
-    )
+    assert (choose_assistant(None, configured).provider, choose_assistant(None, configured).warning) == ("codex", None)
     empty = ConfigState(path=path, exists=False)
     assert choose_assistant(None, empty).provider == "claude"
     assert choose_assistant(None, empty).warning is None
