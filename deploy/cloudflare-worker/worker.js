@@ -67,7 +67,12 @@ function status(code, headers = {}) {
 
 // The body's bytes, decoded as its Content-Encoding says, at most MAX_BODY_BYTES of them.
 async function decodedBody(request, encoding) {
-  const raw = await request.arrayBuffer(); // the runtime holds it to the declared length (at most the cap)
+  let raw;
+  try {
+    raw = await request.arrayBuffer(); // the runtime holds it to the declared length (at most the cap)
+  } catch {
+    throw new Refusal(400); // the body did not arrive as declared
+  }
   const format = DECODERS.get(encoding);
   if (format === null) {
     return new Uint8Array(raw);

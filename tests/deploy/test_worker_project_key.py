@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -232,3 +233,23 @@ def test_without_a_project_key_the_worker_forwards_nothing(
         assert _forward(unconfigured, case(BATCH)) == 500
         assert send(unconfigured, "POST", "/flags/", body=b"{}", headers=JSON).status == 404
     assert proxy_upstream.snapshot() == []
+
+
+def test_a_body_shorter_than_declared_is_400_and_logs_nothing(proxy_upstream: IngestServer, tmp_path: Path) -> None:
+    """A client that stops sending mid-body: the Worker answers 400 rather than failing (which workerd logs)."""
+    proxy_upstream.reset("ok")
+    with (
+        run_proxy(
+            "worker", tool=locate_tool("worker"), port=free_port(), upstream=proxy_upstream.url, workdir=tmp_path / "w"
+        ) as running,
+        socket.create_connection(("127.0.0.1", running.port), timeout=10) as client,
+    ):
+        client.sendall(
+            b"POST /batch/ HTTP/1.1\r\nHost: telemetry.test\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"api_key":'
+        )
+        client.shutdown(socket.SHUT_WR)
+        answer = client.recv(200)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert proxy_upstream.snapshot() == []
+    assert running.log_text().strip() == ""
