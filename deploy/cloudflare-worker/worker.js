@@ -11,7 +11,7 @@
 //
 // Answers of its own: 404 not an ingest path (or a query string), 405 not POST, 411 no Content-Length,
 // 413 body over 1 MiB (declared, decoded or re-serialised), 415 not a JSON body it can read, 400 not valid
-// JSON, 403 a project key that is not POSTHOG_PROJECT_KEY (or none), 500 no valid POSTHOG_PROJECT_KEY set,
+// JSON (or a body cut short), 403 a project key that is not POSTHOG_PROJECT_KEY (or none), 500 no valid POSTHOG_PROJECT_KEY set,
 // 502/504 PostHog unreachable or too slow. Anything else is PostHog's own answer.
 
 const DEFAULT_UPSTREAM = "https://eu.i.posthog.com";
