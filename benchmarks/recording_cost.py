@@ -15,7 +15,6 @@ directory on the same file system as ``--dir`` (default: the system temp dir).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shutil
 import statistics
 import sys
@@ -43,7 +42,7 @@ EVENT = CliCommandCompleted(command=SafeName("version"), subcommand=SafeName("")
 def _session(home: Path, *, enabled: bool) -> Recorder:
     paths = ArchonPaths(home)
     set_config_value(paths.config, ("telemetry", "enabled"), enabled)
-    build = dataclasses.replace(current_build(), posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9")
+    build = current_build()._replace(posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9")
     runtime = Runtime(env={}, home=home, cwd=home)
     consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
     return Recorder(runtime=runtime, paths=paths, build=build, consent=consent, show=lambda _: None)

@@ -144,8 +144,8 @@ from archon.buildinfo import current_build
 from archon.cli.app import run
 from archon.runtime import Runtime
 
-runtime = dataclasses.replace(Runtime.from_os(), executable=())  # never starts a flusher
-build = dataclasses.replace(current_build(), posthog_key=sys.argv[1], posthog_host="http://127.0.0.1:9")
+runtime = Runtime.from_os()._replace(executable=())  # never starts a flusher
+build = current_build()._replace(posthog_key=sys.argv[1], posthog_host="http://127.0.0.1:9")
 code = run(sys.argv[2:], runtime=runtime, build=build)
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """

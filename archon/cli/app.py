@@ -7,23 +7,21 @@ from __future__ import annotations
 import functools
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, ClassVar, NoReturn
 
 import typer
 import typer.main
 
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
-from archon.cli import setup as setup_cmd
-from archon.cli import telemetry as telemetry_cmd
-from archon.cli import workflow as workflow_cmd
 from archon.cli.context import Application, EventSink, NullSink, get_app
 from archon.cli.invocation import CommandPath, command_path
+from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
 from archon.cli.telemetry_words import first_run_notice
 from archon.cli.version import render_version, version
-from archon.config import read_config
+from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, may_record, resolve_consent
@@ -36,8 +34,21 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main", "run"]
 
+
+class ArchonGroup(LazyGroup):
+    """The root command. Its groups are imported only when named (see :mod:`archon.cli.lazy_group`), in the
+    order ``archon --help`` lists them."""
+
+    lazy_subcommands: ClassVar[Mapping[str, str]] = {
+        "setup": "archon.cli.setup:app",
+        "workflow": "archon.cli.workflow:app",
+        "telemetry": "archon.cli.telemetry:app",
+    }
+
+
 app = typer.Typer(
     name="archon",
+    cls=ArchonGroup,
     help="Run AI coding workflows. Telemetry is opt-in: see `archon telemetry --help`.",
     no_args_is_help=True,
     add_completion=False,
@@ -66,9 +77,6 @@ def root(
 
 
 app.command("version")(version)
-app.command("setup")(setup_cmd.setup)
-app.add_typer(workflow_cmd.app, name="workflow")
-app.add_typer(telemetry_cmd.app, name="telemetry")
 
 
 def _report_error(message: str) -> None:
@@ -94,7 +102,7 @@ def _print_first_run_notice(application: Application, consent: Callable[[], Cons
     try:
         if needs_first_run_notice(application.paths):
             decided = consent()
-            config = decided.config or read_config(application.paths.config)
+            config = decided.config or read_telemetry_config(application.paths)
             typer.echo(first_run_notice(consent=decided, config=config, build=application.build), err=True)
             mark_first_run_done(application.paths)
     except Exception:  # the notice is a courtesy; it never stops a command
@@ -191,7 +199,7 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     paths = application.paths
     # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
     # and a build without a key reads it only for the first-run notice.
-    consent = functools.cache(lambda: resolve_consent(runtime.env, lambda: read_config(paths.config)))
+    consent = functools.cache(lambda: resolve_consent(runtime.env, lambda: read_telemetry_config(paths)))
     root_command = typer.main.get_command(app)
     path = command_path(root_command, argv)
     recording = _records(path) and may_record(

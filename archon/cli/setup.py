@@ -19,7 +19,7 @@ from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_prov
 if TYPE_CHECKING:
     from archon.telemetry.schema import InstallMethod
 
-__all__ = ["setup"]
+__all__ = ["app", "setup"]
 
 
 def _as_provider(value: str) -> ProviderName:
@@ -98,3 +98,8 @@ def setup(
         from archon.telemetry.schema import SetupCompleted  # startup time: the event schema, see archon.cli.app
 
         application.telemetry.record(SetupCompleted(install_method=install_method, default_assistant=chosen))
+
+
+app = typer.Typer(add_completion=False)
+"""A one-command app, so the root can load it on use (:mod:`archon.cli.lazy_group`)."""
+app.command("setup")(setup)

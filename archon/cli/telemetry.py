@@ -33,7 +33,11 @@ __all__ = ["INSPECT_LIMIT", "app"]
 
 INSPECT_LIMIT = 10
 
-app = typer.Typer(help="Opt-in, anonymous usage telemetry: turn it on or off, see what is sent.", no_args_is_help=True)
+app = typer.Typer(
+    help="Opt-in, anonymous usage telemetry: turn it on or off, see what is sent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _warn(message: str) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True)
+app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True, add_completion=False)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 

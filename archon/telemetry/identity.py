@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, write_atomic
@@ -22,8 +22,7 @@ __all__ = ["Identity", "delete_identity", "ensure_identity", "read_identity"]
 _MAX_BYTES = 128
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     distinct_id: str
     created: datetime
 

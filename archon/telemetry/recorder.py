@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from archon.buildinfo import BuildInfo
-from archon.config import read_config
+from archon.config_cache import read_telemetry_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, resolve_consent
@@ -150,7 +150,7 @@ class Recorder:
             signature = _signature(self._paths.config)
             if signature != self._config_signature:
                 self._config_signature = signature
-                self._consent = resolve_consent(self._runtime.env, lambda: read_config(self._paths.config))
+                self._consent = resolve_consent(self._runtime.env, lambda: read_telemetry_config(self._paths))
         return self._consent
 
     def _identity(self) -> str:

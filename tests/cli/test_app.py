@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -133,7 +132,7 @@ def test_a_recorded_command_does_start_the_flusher(
 
 def test_binary_startup_only_in_the_binary(invoke: Invoke, paths: ArchonPaths) -> None:
     invoke("telemetry", "on", build=KEYED_BUILD)
-    invoke("version", build=dataclasses.replace(KEYED_BUILD, is_binary=True))
+    invoke("version", build=KEYED_BUILD._replace(is_binary=True))
     events = Outbox(paths).pending()
     assert [e["event"] for e in events] == ["binary.startup", "cli.command_invoked", "cli.command_completed"]
     assert events[0]["properties"]["archon_is_binary"] is True

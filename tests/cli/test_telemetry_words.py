@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ def _consent(env: dict[str, str], config: ConfigState = UNSET) -> Consent:
 
 
 def _keyed() -> BuildInfo:
-    return dataclasses.replace(current_build(), posthog_key="phc_testkey")
+    return current_build()._replace(posthog_key="phc_testkey")
 
 
 @pytest.mark.parametrize(
@@ -84,7 +83,7 @@ def test_notice_says_on_when_the_environment_turned_it_on() -> None:
 
 
 def test_notice_on_a_dev_build_says_nothing_is_sent() -> None:
-    dev = dataclasses.replace(current_build(), posthog_key="")
+    dev = current_build()._replace(posthog_key="")
     assert "nothing is sent" in first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=UNSET, build=dev)
 
 

@@ -3,7 +3,6 @@ and consent turned on the way ``archon telemetry on`` does it (by writing config
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime
 
@@ -21,7 +20,7 @@ TEST_KEY = "phc_archonTestKey0123456789abcdefghijklmnopqrstuv"
 
 def keyed_build(host: str) -> BuildInfo:
     """This build's constants, with the test key and ``host`` as if embedded at build time."""
-    return dataclasses.replace(current_build(), posthog_key=TEST_KEY, posthog_host=host)
+    return current_build()._replace(posthog_key=TEST_KEY, posthog_host=host)
 
 
 def make_event(*, exit_code: int = 0, distinct_id: str | None = None, when: datetime | None = None) -> StoredEvent:

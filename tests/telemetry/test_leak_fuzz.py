@@ -47,7 +47,7 @@ NEEDLES = 17
 def _allowed_text() -> str:
     """Everything archon may legitimately send is a substring of this (lowercased)."""
     parts = [path.read_text(encoding="utf-8") for path in ARCHON_SOURCE.rglob("*") if path.suffix in {".py", ".yaml"}]
-    parts += [" ".join(dir(builtins)), TEST_KEY, repr(dataclasses.asdict(keyed_build("http://127.0.0.1:1")))]
+    parts += [" ".join(dir(builtins)), TEST_KEY, repr(keyed_build("http://127.0.0.1:1")._asdict())]
     parts += ["posthog-python", "historical_migration", "sent_at", "api_key", "batch", "application/json"]
     return "\n".join(parts).lower()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Mapping
 
@@ -21,8 +20,8 @@ from archon.telemetry.schema import CliCommandInvoked, SafeName
 from tests.conftest import TEST_KEY
 
 EVENT = CliCommandInvoked(command=SafeName("version"), subcommand=SafeName(""))
-KEYED = dataclasses.replace(current_build(), posthog_key=TEST_KEY)
-KEYLESS = dataclasses.replace(current_build(), posthog_key="")
+KEYED = current_build()._replace(posthog_key=TEST_KEY)
+KEYLESS = current_build()._replace(posthog_key="")
 
 
 def _session(

@@ -28,12 +28,12 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from archon.paths import ArchonPaths
 from archon.private_files import TEMP_SUFFIX, ensure_private_dir, write_atomic
-from archon.telemetry.outbox.counters import DeliveryCounters, read_counters, update_counters
 from archon.telemetry.outbox.event_file import (
     Entry,
     StoredEvent,
@@ -44,6 +44,9 @@ from archon.telemetry.outbox.event_file import (
     read_events,
 )
 
+if TYPE_CHECKING:
+    from archon.telemetry.outbox.counters import DeliveryCounters
+
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox"]
 
 DEFAULT_MAX_EVENTS = 1000
@@ -52,8 +55,7 @@ TRIM_FRACTION = 10
 """A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """Records a flusher took out of the outbox: their in-flight paths and the events they hold."""
 
     items: tuple[tuple[Path, StoredEvent], ...]
@@ -132,6 +134,9 @@ class Outbox:
 
     def _drop_excess(self) -> tuple[int, int, int] | None:
         """Under state.lock, list again and drop the oldest: concurrent trims never double-drop."""
+        # Only a full outbox gets here: appending never loads the counters (a dataclass, json, the lock).
+        from archon.telemetry.outbox.counters import update_counters
+
         outcome = (0, 0, 0)
 
         def drop(state: DeliveryCounters) -> DeliveryCounters:
@@ -174,6 +179,8 @@ class Outbox:
 
     def dropped_count(self) -> int:
         """Events that will never be sent: dropped for the bound, rejected by the server, or unreadable."""
+        from archon.telemetry.outbox.counters import read_counters  # not on the appending path
+
         return read_counters(self.paths.telemetry_state).dropped
 
     # -- deleting --------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from archon.buildinfo import BuildInfo
-from archon.config import read_config
+from archon.config_cache import read_telemetry_config
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
 from archon.telemetry.consent import resolve_consent
@@ -83,7 +83,7 @@ def backoff_delay(failures: int, retry_after: float | None, policy: FlushPolicy)
 
 
 def consent_is_on(*, env: Mapping[str, str], paths: ArchonPaths) -> bool:
-    return resolve_consent(env, lambda: read_config(paths.config)).enabled
+    return resolve_consent(env, lambda: read_telemetry_config(paths)).enabled
 
 
 def within_allow_list(event: StoredEvent) -> StoredEvent | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import subprocess
 import sys
@@ -193,7 +192,7 @@ import dataclasses, sys
 from archon.telemetry.upload.process import main, run_in_background
 run_in_background(deadline_seconds=3.0)  # armed first, with a shorter limit: main() never extends it
 from archon.buildinfo import current_build
-build = dataclasses.replace(current_build(), posthog_key=sys.argv[1], posthog_host=sys.argv[2])
+build = current_build()._replace(posthog_key=sys.argv[1], posthog_host=sys.argv[2])
 sys.exit(main(build=build))
 """
 
@@ -255,7 +254,7 @@ def test_do_not_track_in_the_flushers_environment_wins(paths: ArchonPaths, inges
 
 def test_a_build_without_a_key_sends_nothing(paths: ArchonPaths, ingest: IngestServer) -> None:
     _queue(paths, 1)
-    build = dataclasses.replace(current_build(), posthog_key="", posthog_host=ingest.url)
+    build = current_build()._replace(posthog_key="", posthog_host=ingest.url)
     report = flush_outbox(paths=paths, build=build, env={})
 
     assert report.outcome == "not allowed"

@@ -122,8 +122,8 @@ from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.outbox.store import Outbox
 
-runtime = dataclasses.replace(Runtime.from_os(), executable=(sys.executable, sys.argv[1]))
-build = dataclasses.replace(current_build(), posthog_key="phc_archonTestKey", posthog_host="http://127.0.0.1:9")
+runtime = Runtime.from_os()._replace(executable=(sys.executable, sys.argv[1]))
+build = current_build()._replace(posthog_key="phc_archonTestKey", posthog_host="http://127.0.0.1:9")
 codes = [run(["telemetry", "on"], runtime=runtime, build=build), run(["version"], runtime=runtime, build=build)]
 print(json.dumps({"codes": codes, "posthog": "posthog" in sys.modules,
                   "pending": Outbox(ArchonPaths(runtime.home)).pending_count()}))
