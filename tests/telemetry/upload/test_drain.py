@@ -18,7 +18,7 @@ from archon.telemetry.outbox.counters import read_counters
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name
 from archon.telemetry.outbox.sent_log import sent_events
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.upload.drain import FlushPolicy, FlushReport, backoff_delay, flush_outbox
+from archon.telemetry.upload.drain import FlushPolicy, FlushReport, backoff_delay, flush_outbox, within_allow_list
 from tests.support.delivery import TEST_KEY, keyed_build, make_event, opt_in
 from tests.support.ingest import IngestServer
 
@@ -343,3 +343,32 @@ def test_a_cleared_claim_is_no_longer_claimed(paths: ArchonPaths) -> None:
     assert outbox.still_claimed(claim)
     outbox.clear()
     assert not outbox.still_claimed(claim)
+
+
+def test_an_undeclared_event_or_property_never_leaves(paths: ArchonPaths, ingest: IngestServer) -> None:
+    """What another version of archon (or anything else) put in the outbox goes out only as far as this build's
+    schema allows: an undeclared property is removed, an undeclared event dropped and counted."""
+    good = make_event()
+    extra = make_event()
+    extra["properties"]["workflow_path"] = "/home/alice/secret-project"
+    unknown = make_event()
+    unknown["event"] = "cli.secret_event"
+    outbox = Outbox(paths)
+    for event in (good, extra, unknown):
+        outbox.append(event)
+
+    report = _flush(paths, ingest)
+
+    assert (report.sent, report.rejected) == (2, 1)
+    declared_only = {key: value for key, value in extra["properties"].items() if key != "workflow_path"}
+    assert ingest.events() == [good, {**extra, "properties": declared_only}]
+    assert b"secret" not in b"".join(r.raw_body for r in ingest.snapshot())
+    assert read_counters(paths.telemetry_state).dropped_rejected == 1
+    assert Outbox(paths).pending() == []
+
+
+def test_within_allow_list_keeps_the_envelope_and_declared_properties_only() -> None:
+    event = make_event()
+    tampered = StoredEvent(**{**event, "properties": {**event["properties"], "$os": "Linux", "hostname": "db"}})
+    assert within_allow_list(tampered) == event
+    assert within_allow_list(StoredEvent(**{**event, "event": "made.up"})) is None
