@@ -15,6 +15,7 @@ import typer.main
 
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
+from archon.cli import completion as completion_cmd
 from archon.cli import setup as setup_cmd
 from archon.cli import telemetry as telemetry_cmd
 from archon.cli import workflow as workflow_cmd
@@ -69,6 +70,7 @@ app.command("version")(version)
 app.command("setup")(setup_cmd.setup)
 app.add_typer(workflow_cmd.app, name="workflow")
 app.add_typer(telemetry_cmd.app, name="telemetry")
+app.command("completion")(completion_cmd.completion)
 
 
 def _report_error(message: str) -> None:
@@ -187,6 +189,8 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     ``build`` defaults to this artefact's build-time constants; tests pass others (e.g. a keyed build).
     """
     argv = list(args)
+    if completion_cmd.is_completion_request(runtime.env):  # a shell's TAB press: no notice, no telemetry
+        return completion_cmd.answer(app, runtime.env)
     application = Application(runtime=runtime, build=build or current_build())
     paths = application.paths
     # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
