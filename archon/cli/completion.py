@@ -29,6 +29,16 @@ PROG_NAME = "archon"
 COMPLETE_VAR = "_ARCHON_COMPLETE"  # the variable Typer's scripts set: `_{PROG_NAME}_COMPLETE`, upper case
 
 
+# Typer's zsh script only defines the completer and registers it. Saved in $fpath as _archon (the `#compdef` way
+# README gives), zsh runs the file as the body of _archon on the first TAB, which then completes nothing; this
+# trailer completes that first TAB too (as cobra's zsh scripts do). Sourced, it does nothing.
+ZSH_AUTOLOAD = """
+if [ "$funcstack[1]" = "_archon" ]; then
+  _archon_completion "$@"
+fi
+"""
+
+
 class Shell(StrEnum):
     bash = "bash"
     zsh = "zsh"
@@ -60,4 +70,5 @@ def completion(
 
     fish: archon completion fish > ~/.config/fish/completions/archon.fish
     """
-    typer.echo(get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value))
+    script = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell.value)
+    typer.echo(script + (ZSH_AUTOLOAD if shell is Shell.zsh else ""))

@@ -165,3 +165,84 @@ def test_tab_presses_with_telemetry_on_print_no_notice_and_record_nothing(
     assert not home.exists()  # no notice marker, no identity, no outbox: nothing that could ever be sent
     assert ingest.wait_for_events(1, timeout=3) == []
     assert ingest.snapshot() == []
+
+
+# --- README's recipes, in interactive shells under a terminal, as a user presses TAB ----------------------------
+
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")  # Debian's bash-completion package
+
+
+def press_tab(argv: list[str], home: Path, typed: str, expect: str, *, timeout: float = 20) -> str:
+    """Start an interactive shell on a new terminal, type ``typed`` and TAB, and return what the terminal shows
+    once ``expect`` appears (or all it showed by ``timeout``)."""
+    import pty
+    import select
+    import time
+
+    env = {
+        **shell_env(checkout_archon().parent, home / "archon-home"),
+        "HOME": str(home),
+        "ZDOTDIR": str(home),
+        "TERM": "dumb",
+    }
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "BASH_COMPLETION_USER_DIR"):
+        env.pop(name, None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the shell
+        os.execvpe(argv[0], argv, env)  # noqa: S606 - the shell under test, by its path
+    shown = b""
+    try:
+        deadline = time.monotonic() + timeout
+        prompt_seen = False
+        while time.monotonic() < deadline and expect.encode() not in shown.split(b"\n")[-1]:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    shown += os.read(fd, 4096)
+                except OSError:
+                    break
+            if not prompt_seen and b"> " in shown:
+                prompt_seen = True
+                os.write(fd, typed.encode() + b"\t")
+                shown = b""
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return shown.decode(errors="replace")
+
+
+def saved_script(invoke: Invoke, shell: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(script(invoke, shell))
+
+
+def test_bash_with_the_script_in_the_bash_completion_user_folder(invoke: Invoke, tmp_path: Path) -> None:
+    if not BASH_COMPLETION.exists():
+        require_tool("bash-completion-package")  # skips here, fails in CI: .ci/run installs bash-completion
+    saved_script(invoke, "bash", tmp_path / ".local/share/bash-completion/completions/archon")
+    (tmp_path / ".bashrc").write_text(f". {BASH_COMPLETION}\nPS1='> '\n")
+    shown = press_tab([require_tool("bash"), "-i"], tmp_path, "archon tel", "archon telemetry ")
+    assert "archon telemetry " in shown
+
+
+def test_zsh_with_the_script_in_fpath_completes_on_the_first_tab(invoke: Invoke, tmp_path: Path) -> None:
+    saved_script(invoke, "zsh", tmp_path / ".zfunc/_archon")
+    (tmp_path / ".zshrc").write_text("fpath=(~/.zfunc $fpath)\nautoload -Uz compinit && compinit -u\nPS1='> '\n")
+    shown = press_tab([require_tool("zsh"), "-i"], tmp_path, "archon tel", "archon telemetry ")
+    assert "archon telemetry " in shown
+
+
+def test_fish_loads_the_script_from_its_completions_folder(invoke: Invoke, tmp_path: Path) -> None:
+    saved_script(invoke, "fish", tmp_path / ".config/fish/completions/archon.fish")
+    env = {**shell_env(checkout_archon().parent, tmp_path / "archon-home"), "HOME": str(tmp_path)}
+    env.pop("XDG_CONFIG_HOME", None)
+    result = subprocess.run(
+        [require_tool("fish"), "-c", "complete --do-complete 'archon tel'"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["telemetry"], result.stderr
