@@ -73,7 +73,7 @@ def bash_complete(
             capture_output=True,
             text=True,
             check=True,
-            env=shell_env(archon.parent, home),
+            env=shell_env(archon.parent, tmp_path / "home-of-the-setup"),  # a real command, with its own home
             timeout=60,
         ).stdout
     )
