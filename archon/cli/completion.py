@@ -60,7 +60,9 @@ def answer(app: typer.Typer, env: Mapping[str, str]) -> int:
 
 
 def completion(
-    shell: Annotated[Shell, typer.Argument(help="The shell to print the script for.", metavar="SHELL", show_default=False)],
+    shell: Annotated[
+        Shell, typer.Argument(help="The shell to print the script for.", metavar="SHELL", show_default=False)
+    ],
 ) -> None:
     """Print the completion script for bash, zsh or fish. To enable it, save it where your shell looks:
 
