@@ -13,7 +13,10 @@ unpack the same release archive. So archon reads the installer's own record:
   ``homebrew``).
 
 Anything else (an editable install, a source checkout, an installer archon does not know, an unreadable record)
-keeps the build constant ``BUNDLED_INSTALL_METHOD``: ``source``, ``pip`` for wheels, ``binary`` for binaries.
+keeps the build constant ``BUNDLED_INSTALL_METHOD``: ``source``, ``pip`` for wheels, ``binary`` for binaries. The
+constant only ever says which kind of artefact this is: a build stamped with a channel an installer decides
+(``ARCHON_INSTALL_METHOD=homebrew``, say) is still ``binary`` until a receipt says otherwise, because the same
+archive reaches users through every channel.
 Only the channel's name ever leaves this module; the paths it looked at are never kept.
 
 Cheap on purpose (``archon version`` prints it): no ``importlib.metadata``, no json; one directory listing and at
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from archon.buildinfo import BuildInfo
 
 __all__ = [
+    "BUILD_DEFAULTS",
     "INSTALL_CHANNELS",
     "RECEIPT_CHANNELS",
     "RECEIPT_NAME",
@@ -50,6 +54,8 @@ RECEIPT_NAME = "install-receipt"
 """The receipt's file name, beside the binary's executable (install.sh, install.ps1, the Homebrew formula)."""
 RECEIPT_CHANNELS: tuple[InstallChannel, ...] = ("curl", "homebrew")
 """The channels a receipt may name; any other value is ignored."""
+BUILD_DEFAULTS: tuple[InstallChannel, ...] = ("source", "pip", "binary")
+"""The only channels the build constant may decide: the kind of artefact, never how it was installed."""
 
 PIPX_MARKER = "pipx_metadata.json"  # in the root of every venv pipx manages (pipx/venv.py)
 UV_TOOL_MARKER = "uv-receipt.toml"  # in the root of every venv `uv tool install` makes
@@ -150,7 +156,10 @@ def detect_installation(
     found = _binary_installation(executable) if is_binary else _wheel_installation(package_dir, prefix)
     if found is not None:
         return found
-    return Installation(channel=as_channel(default) or ("binary" if is_binary else "source"))
+    channel = as_channel(default)
+    if channel not in BUILD_DEFAULTS:
+        channel = "binary" if is_binary else "source"
+    return Installation(channel=channel)
 
 
 def current_installation(build: BuildInfo) -> Installation:

@@ -129,9 +129,13 @@ def test_a_folder_named_like_the_receipt_is_not_a_receipt(tmp_path: Path) -> Non
     assert binary(tmp_path / "bundle", None) == Installation(channel="binary")
 
 
-def test_a_build_default_outside_the_vocabulary_falls_back_to_the_artefact_kind(tmp_path: Path) -> None:
-    assert binary(tmp_path / "bundle", None, default="something") == Installation(channel="binary")
-    assert wheel(tmp_path, tmp_path, default="something") == Installation(channel="source")
+@pytest.mark.parametrize("default", ["something", "homebrew", "curl", "pipx", "uv"])
+def test_the_build_constant_only_says_which_kind_of_artefact_this_is(tmp_path: Path, default: str) -> None:
+    """`ARCHON_INSTALL_METHOD=homebrew ./scripts/build-binaries.sh` used to make every copy of that archive say
+    homebrew (and fail the script's own smoke test): the channel is the installer's to say, by its receipt."""
+    assert binary(tmp_path / "bundle", None, default=default) == Installation(channel="binary")
+    assert binary(tmp_path / "bundle", "channel=homebrew\n", default=default) == Installation(channel="homebrew")
+    assert wheel(tmp_path, tmp_path, default=default) == Installation(channel="source")
 
 
 def test_the_vocabulary_is_the_one_the_design_names() -> None:
