@@ -118,10 +118,7 @@ def _owning_dist_info(site_dir: Path) -> Path | None:
     return None
 
 
-def _wheel_installation(package_dir: Path, prefix: Path) -> Installation | None:
-    dist_info = _owning_dist_info(package_dir.parent)
-    if dist_info is None:  # a source checkout or an editable install: the package is not in site-packages
-        return None
+def _wheel_installation(dist_info: Path, prefix: Path) -> Installation | None:
     if (prefix / PIPX_MARKER).is_file():
         return Installation(channel="pipx", tool_environment=True)
     installer = (_read_small(dist_info / "INSTALLER") or "").strip()
@@ -153,13 +150,14 @@ def detect_installation(
     """How this archon was installed. ``default`` is the build constant; ``executable`` the binary's resolved
     path; ``package_dir`` the folder of the imported ``archon`` package; ``prefix`` the Python environment's root
     (``sys.prefix``). Never raises: an unreadable record means the default."""
-    found = _binary_installation(executable) if is_binary else _wheel_installation(package_dir, prefix)
-    if found is not None:
-        return found
-    channel = as_channel(default)
-    if channel not in BUILD_DEFAULTS:
-        channel = "binary" if is_binary else "source"
-    return Installation(channel=channel)
+    default_channel = as_channel(default)
+    fallback = default_channel if default_channel in BUILD_DEFAULTS else None
+    if is_binary:
+        return _binary_installation(executable) or Installation(channel=fallback or "binary")
+    dist_info = _owning_dist_info(package_dir.parent)
+    if dist_info is None:  # a source checkout or an editable install: the package is not in site-packages
+        return Installation(channel=fallback or "source")
+    return _wheel_installation(dist_info, prefix) or Installation(channel=fallback or "pip")
 
 
 def current_installation(build: BuildInfo) -> Installation:

@@ -136,6 +136,8 @@ def test_the_build_constant_only_says_which_kind_of_artefact_this_is(tmp_path: P
     assert binary(tmp_path / "bundle", None, default=default) == Installation(channel="binary")
     assert binary(tmp_path / "bundle", "channel=homebrew\n", default=default) == Installation(channel="homebrew")
     assert wheel(tmp_path, tmp_path, default=default) == Installation(channel="source")
+    package = venv(tmp_path / "venv", installer="poetry")  # a wheel, installed by a tool archon does not know
+    assert wheel(package, tmp_path / "venv", default=default) == Installation(channel="pip")
 
 
 def test_the_vocabulary_is_the_one_the_design_names() -> None:
