@@ -17,7 +17,7 @@ from tests.conftest import TEST_KEY
 from tests.support.artefacts import REPO_ROOT
 from tests.support.binary import FROZEN_VERSION, FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
-from tests.support.release_server import ReleaseServer, serve_releases
+from tests.support.release_server import ReleaseServer, tampered_copy
 
 POWERSHELL = shutil.which("pwsh") or shutil.which("powershell")
 pytestmark = [
@@ -27,18 +27,6 @@ pytestmark = [
 
 INSTALL_PS1 = REPO_ROOT / "scripts" / "install.ps1"
 UPGRADE_VERSION = "9.8.8"
-
-
-def archive_of(frozen: FrozenArchon) -> Path:
-    suffix = ".zip" if frozen.target.startswith("windows-") else ".tar.gz"
-    return frozen.dist / f"archon-{frozen.target}{suffix}"
-
-
-@pytest.fixture(scope="module")
-def releases(frozen_archon: FrozenArchon, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReleaseServer]:
-    with serve_releases(tmp_path_factory.mktemp("releases")) as server:
-        server.publish(f"v{FROZEN_VERSION}", [frozen_archon.dist / "SHA256SUMS", archive_of(frozen_archon)])
-        yield server
 
 
 class Windows:
@@ -130,7 +118,7 @@ def test_install_upgrade_and_uninstall(
     upgrade = build_frozen_archon(
         tmp_path_factory.mktemp("frozen-upgrade"), key=TEST_KEY, host=session_ingest.url, version=UPGRADE_VERSION
     )
-    releases.publish(f"v{UPGRADE_VERSION}", [upgrade.dist / "SHA256SUMS", archive_of(upgrade)])
+    releases.publish(f"v{UPGRADE_VERSION}", [upgrade.dist / "SHA256SUMS", upgrade.archive])
     log = ok(windows.install(version=UPGRADE_VERSION))
     assert f"upgraded: archon {FROZEN_VERSION} -> {UPGRADE_VERSION}" in log
     assert windows.archon_version().splitlines()[0] == f"archon {UPGRADE_VERSION}"
@@ -145,11 +133,9 @@ def test_a_tampered_archive_is_refused_and_the_installed_version_keeps_working(
 ) -> None:
     ok(windows.install())
     installed = windows.tree()
-    archive = archive_of(frozen_archon)
+    archive = frozen_archon.archive
     folder = windows.server.publish("v9.9.0", [frozen_archon.dist / "SHA256SUMS"])
-    data = bytearray(archive.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    (folder / archive.name).write_bytes(bytes(data))
+    tampered_copy(archive, folder / archive.name)
     refused(windows.install(version="9.9.0"), f"checksum mismatch for {archive.name}")
     assert windows.tree() == installed
     assert windows.archon_version().splitlines()[0] == f"archon {FROZEN_VERSION}"
@@ -158,7 +144,7 @@ def test_a_tampered_archive_is_refused_and_the_installed_version_keeps_working(
 def test_an_archive_missing_from_sha256sums_is_refused(
     windows: Windows, frozen_archon: FrozenArchon, tmp_path: Path
 ) -> None:
-    archive = archive_of(frozen_archon)
+    archive = frozen_archon.archive
     sums = tmp_path / "SHA256SUMS"
     sums.write_text(f"{hashlib.sha256(b'other').hexdigest()}  archon-linux-x86_64.tar.gz\n")
     windows.server.publish("v9.9.1", [sums, archive])

@@ -27,7 +27,7 @@ from tests.conftest import TEST_KEY, require_tool
 from tests.support.artefacts import REPO_ROOT
 from tests.support.binary import FROZEN_VERSION, FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
-from tests.support.release_server import ReleaseServer, serve_releases
+from tests.support.release_server import ReleaseServer, tampered_copy
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,18 +36,6 @@ pytestmark = [
 
 INSTALL_SH = REPO_ROOT / "scripts" / "install.sh"
 UPGRADE_VERSION = "9.8.8"
-
-
-def archive_of(frozen: FrozenArchon) -> Path:
-    return frozen.dist / f"archon-{frozen.target}.tar.gz"
-
-
-@pytest.fixture(scope="module")
-def releases(frozen_archon: FrozenArchon, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReleaseServer]:
-    """The session's release (9.8.7), as v9.8.7/ on a loopback server."""
-    with serve_releases(tmp_path_factory.mktemp("releases")) as server:
-        server.publish(f"v{FROZEN_VERSION}", [frozen_archon.dist / "SHA256SUMS", archive_of(frozen_archon)])
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +47,7 @@ def upgrade_release(
         tmp_path_factory.mktemp("frozen-upgrade"), key=TEST_KEY, host=session_ingest.url, version=UPGRADE_VERSION
     )
     for folder in (f"v{UPGRADE_VERSION}", "latest"):
-        releases.publish(folder, [frozen.dist / "SHA256SUMS", archive_of(frozen)])
+        releases.publish(folder, [frozen.dist / "SHA256SUMS", frozen.archive])
     return frozen
 
 
@@ -266,21 +254,14 @@ def test_uninstalling_nothing_changes_nothing(machine: Machine) -> None:
     assert tree(machine.home) == {}
 
 
-def tampered(archive: Path, out: Path) -> Path:
-    data = bytearray(archive.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    out.write_bytes(bytes(data))
-    return out
-
-
 def test_a_tampered_archive_is_refused_and_the_installed_version_keeps_working(
     machine: Machine, frozen_archon: FrozenArchon, tmp_path: Path
 ) -> None:
     ok(machine.install())
     installed = tree(machine.home)
-    archive = archive_of(frozen_archon)
+    archive = frozen_archon.archive
     folder = machine.server.publish("v9.9.0", [frozen_archon.dist / "SHA256SUMS"])
-    tampered(archive, folder / archive.name)
+    tampered_copy(archive, folder / archive.name)
     log = refused(machine.install(version="9.9.0"), f"checksum mismatch for {archive.name}")
     assert "nothing was changed" in log
     assert "unpacked" not in log  # checked before unpacking
@@ -293,7 +274,7 @@ def test_an_archive_missing_from_sha256sums_is_refused_before_it_is_downloaded(
 ) -> None:
     ok(machine.install())
     installed = tree(machine.home)
-    archive = archive_of(frozen_archon)
+    archive = frozen_archon.archive
     sums = tmp_path / "SHA256SUMS"
     lines = (frozen_archon.dist / "SHA256SUMS").read_text().splitlines(keepends=True)
     sums.write_text("".join(line for line in lines if not line.rstrip().endswith(archive.name)))
@@ -320,7 +301,7 @@ def test_an_archon_that_does_not_run_here_is_not_installed(machine: Machine, tmp
 
 
 def test_an_archive_of_another_version_than_asked_for_is_refused(machine: Machine, frozen_archon: FrozenArchon) -> None:
-    machine.server.publish("v9.9.3", [frozen_archon.dist / "SHA256SUMS", archive_of(frozen_archon)])
+    machine.server.publish("v9.9.3", [frozen_archon.dist / "SHA256SUMS", frozen_archon.archive])
     refused(machine.install(version="9.9.3"), f"asked for archon 9.9.3, but the download is archon {FROZEN_VERSION}")
     assert tree(machine.home) == {}
 

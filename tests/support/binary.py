@@ -40,6 +40,11 @@ class FrozenArchon:
         return self.dist / f"archon-{self.target}"
 
     @property
+    def archive(self) -> Path:
+        """The release archive of the folder: ``archon-<target>.tar.gz``, or ``.zip`` on Windows."""
+        return self.dist / f"archon-{self.target}{'.zip' if self.target.startswith('windows-') else '.tar.gz'}"
+
+    @property
     def executable(self) -> Path:
         return self.folder / ("archon.exe" if os.name == "nt" else "archon")
 

@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ReleaseServer", "serve_releases"]
+__all__ = ["ReleaseServer", "serve_releases", "tampered_copy"]
 
 
 @dataclass
@@ -41,6 +41,14 @@ class ReleaseServer:
         with self._lock:
             taken, self.requests = self.requests, []
         return taken
+
+
+def tampered_copy(source: Path, dest: Path) -> Path:
+    """``source`` with one bit flipped in its middle, at ``dest``: what a corrupted or altered download looks like."""
+    data = bytearray(source.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    dest.write_bytes(bytes(data))
+    return dest
 
 
 @contextmanager
