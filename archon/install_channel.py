@@ -17,6 +17,7 @@ keeps the build constant ``BUNDLED_INSTALL_METHOD``: ``source``, ``pip`` for whe
 constant only ever says which kind of artefact this is: a build stamped with a channel an installer decides
 (``ARCHON_INSTALL_METHOD=homebrew``, say) is still ``binary`` until a receipt says otherwise, because the same
 archive reaches users through every channel.
+
 Only the channel's name ever leaves this module; the paths it looked at are never kept.
 
 Cheap on purpose (``archon version`` prints it): no ``importlib.metadata``, no json; one directory listing and at
