@@ -18,6 +18,7 @@ from typing import NamedTuple
 __all__ = [
     "ENV_ARCHON_CLAUDE_BIN",
     "ENV_ARCHON_CODEX_BIN",
+    "ENV_ARCHON_COMPLETE",
     "ENV_ARCHON_DEBUG",
     "ENV_ARCHON_HOME",
     "ENV_ARCHON_TELEMETRY",
@@ -40,6 +41,8 @@ ENV_ARCHON_DEBUG = "ARCHON_DEBUG"
 ENV_ARCHON_CLAUDE_BIN = "ARCHON_CLAUDE_BIN"
 ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
 ENV_CI = "CI"
+ENV_ARCHON_COMPLETE = "_ARCHON_COMPLETE"
+"""Set by archon's shell completion scripts (Typer's) when a TAB press runs archon: ``_{PROG}_COMPLETE``."""
 
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

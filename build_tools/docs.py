@@ -117,6 +117,32 @@ def archon_error_classes() -> frozenset[str]:
     return frozenset(found)
 
 
+# How each install channel is told, at run time (archon/install_channel.py). Keyed by the vocabulary itself, so a
+# channel added there without a line here fails the docs generation (and its test).
+_INSTALL_CHANNEL_RULES: dict[str, str] = {
+    "source": "a source checkout or an editable install: archon's package is not in a site-packages folder",
+    "pip": "a wheel whose `INSTALLER` record says `pip` (outside a pipx venv)",
+    "pipx": "a wheel in a venv that pipx manages: the venv's root holds `pipx_metadata.json`. pipx writes it in every "
+    "venv it makes, whichever backend it uses; its `INSTALLER` record says `pip` or, with the uv backend, which pipx "
+    "1.18 uses whenever uv is available, `uv`; so the record alone cannot tell pipx from pip or uv",
+    "uv": "a wheel whose `INSTALLER` record says `uv` (`uv tool install` also leaves `uv-receipt.toml` in the venv's "
+    "root, which only changes the upgrade command `archon version` prints)",
+    "binary": "the standalone binary, unpacked by hand: no receipt beside it",
+    "curl": "the standalone binary installed by install.sh or install.ps1, which write `install-receipt` with "
+    "`channel=curl` beside the executable",
+    "homebrew": "the standalone binary installed by the Homebrew formula, which writes `install-receipt` with "
+    "`channel=homebrew` beside the executable",
+}
+
+
+def _install_channels_section() -> str:
+    channels = typing.get_args(schema.InstallMethod)
+    missing = [channel for channel in channels if channel not in _INSTALL_CHANNEL_RULES]
+    if missing or len(channels) != len(_INSTALL_CHANNEL_RULES):
+        raise ValueError(f"build_tools/docs.py: say how these install channels are told: {missing or 'extra rules'}")
+    return "\n".join(f"- `{channel}`: {_INSTALL_CHANNEL_RULES[channel]}." for channel in channels)
+
+
 def render_telemetry_page() -> str:
     template = TEMPLATE.read_text(encoding="utf-8")
     sections = {
@@ -128,6 +154,7 @@ def render_telemetry_page() -> str:
         "{{COMMANDS}}": _bullets(command_names(), empty="(none)"),
         "{{WORKFLOWS}}": _bullets(workflow_names(), empty="(none are shipped yet)"),
         "{{ERROR_CLASSES}}": _bullets(archon_error_classes(), empty="(none)"),
+        "{{INSTALL_METHODS}}": _install_channels_section(),
     }
     for placeholder, text in sections.items():
         if placeholder not in template:

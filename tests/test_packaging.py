@@ -145,7 +145,7 @@ def test_the_installed_wheel_reports_its_embedded_build(keyed_archon: InstalledA
     lines = result.stdout.splitlines()
     assert lines[0] == "archon 9.8.7"
     assert "Build: source" in lines
-    assert "Install method: pip" in lines
+    assert "Install method: uv" in lines  # tests.support.artefacts installs it with `uv pip install`
     assert "Git commit: 0123abcd" in lines
     assert "Telemetry key: embedded" in lines
     assert not any("phc_" in line for line in lines)  # never the key itself

@@ -23,7 +23,7 @@ from archon.cli.telemetry_words import first_run_notice
 from archon.cli.version import render_version, version
 from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
-from archon.runtime import Runtime
+from archon.runtime import ENV_ARCHON_COMPLETE, Runtime
 from archon.telemetry.consent import Consent, may_record, resolve_consent
 from archon.telemetry.first_run import mark_first_run_done, needs_first_run_notice
 from archon.telemetry.vocabulary import error_class, where
@@ -43,6 +43,7 @@ class ArchonGroup(LazyGroup):
         "setup": "archon.cli.setup:app",
         "workflow": "archon.cli.workflow:app",
         "telemetry": "archon.cli.telemetry:app",
+        "completion": "archon.cli.completion:app",
     }
 
 
@@ -195,6 +196,10 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     ``build`` defaults to this artefact's build-time constants; tests pass others (e.g. a keyed build).
     """
     argv = list(args)
+    if runtime.env.get(ENV_ARCHON_COMPLETE):  # a shell's TAB press: no notice, no telemetry
+        from archon.cli.completion import answer
+
+        return answer(app, runtime.env)
     application = Application(runtime=runtime, build=build or current_build())
     paths = application.paths
     # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,

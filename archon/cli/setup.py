@@ -7,17 +7,15 @@ installed) or fails with a message saying what to pass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, get_args
+from typing import Annotated
 
 import typer
 
-from archon.cli.context import get_app
+from archon.cli.context import NullSink, get_app
 from archon.config import set_config_value
 from archon.errors import UsageError
+from archon.install_channel import current_installation
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_providers
-
-if TYPE_CHECKING:
-    from archon.telemetry.schema import InstallMethod
 
 __all__ = ["app", "setup"]
 
@@ -35,15 +33,6 @@ def _answer(value: str) -> ProviderName:
         return _as_provider(value)
     except UsageError as exc:
         raise typer.BadParameter(exc.message) from None
-
-
-def _as_install_method(value: str) -> InstallMethod | None:
-    from archon.telemetry.schema import InstallMethod  # startup time: the event schema, see archon.cli.app
-
-    for method in get_args(InstallMethod):
-        if value == method:
-            return method  # type: ignore[no-any-return]
-    return None
 
 
 def _choose(assistant: str | None, *, detected: dict[ProviderName, str], interactive: bool) -> tuple[ProviderName, str]:
@@ -93,10 +82,10 @@ def setup(
     config_path = application.paths.config
     set_config_value(config_path, (DEFAULT_ASSISTANT_KEY,), chosen)
     typer.echo(f"Default assistant: {chosen} ({how}), saved to {config_path}")
-    install_method = _as_install_method(application.build.install_method)
-    if install_method is not None:
+    if not isinstance(application.telemetry, NullSink):  # detect the channel only for a run that records
         from archon.telemetry.schema import SetupCompleted  # startup time: the event schema, see archon.cli.app
 
+        install_method = current_installation(application.build).channel  # its name only, never a path
         application.telemetry.record(SetupCompleted(install_method=install_method, default_assistant=chosen))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal, dataclass_transform
 
+from archon.install_channel import InstallChannel
 from archon.telemetry.vocabulary import OTHER, USER_DEFINED, SafeName
 
 __all__ = [
@@ -54,7 +55,7 @@ PropertyValue = str | int | bool
 Provider = Literal["claude", "codex", "none"]
 NodeType = Literal["bash", "prompt", "command", "none"]
 ErrorClassification = Literal["transient", "fatal", "credit_exhausted"]
-InstallMethod = Literal["source", "pip", "binary", "homebrew", "curl"]
+InstallMethod = InstallChannel  # one vocabulary, decided at run time by archon/install_channel.py
 Assistant = Literal["claude", "codex", "none"]
 Vocabulary = Literal["command", "workflow_name", "error_class", "where"]
 

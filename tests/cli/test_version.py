@@ -7,6 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from archon.cli.app import app, run
+from archon.cli.version import INSTALL_PS1_URL, INSTALL_SH_URL, upgrade_hint
+from archon.install_channel import INSTALL_CHANNELS, Installation
 from archon.runtime import Runtime
 
 
@@ -38,3 +40,40 @@ def test_python_dash_m_archon_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("archon dev\n")
+
+
+def test_version_says_how_it_was_installed_and_how_to_upgrade() -> None:
+    lines = CliRunner().invoke(app, ["version"]).output.splitlines()
+    assert "Install method: source" in lines
+    assert "Upgrade: this is a development build: update your checkout (git pull)" in lines
+
+
+@pytest.mark.parametrize(
+    ("installation", "platform", "hint"),
+    [
+        (Installation(channel="pip"), "linux", "pip install --upgrade archon-cli"),
+        (Installation(channel="pipx", tool_environment=True), "linux", "pipx upgrade archon-cli"),
+        (Installation(channel="uv", tool_environment=True), "darwin", "uv tool upgrade archon-cli"),
+        (Installation(channel="uv"), "linux", "uv pip install --upgrade archon-cli"),
+        (Installation(channel="homebrew"), "darwin", "brew upgrade archon"),
+        (Installation(channel="curl"), "linux", f"re-run the installer: curl -fsSL {INSTALL_SH_URL} | sh"),
+        (
+            Installation(channel="curl"),
+            "win32",
+            f're-run the installer: powershell -ExecutionPolicy ByPass -c "irm {INSTALL_PS1_URL} | iex"',
+        ),
+        (Installation(channel="source"), "linux", "this is a development build: update your checkout (git pull)"),
+    ],
+)
+def test_each_channel_has_its_upgrade_command(installation: Installation, platform: str, hint: str) -> None:
+    assert upgrade_hint(installation, platform) == hint
+
+
+def test_every_channel_has_an_upgrade_hint() -> None:
+    for channel in INSTALL_CHANNELS:
+        assert upgrade_hint(Installation(channel=channel), "linux")
+
+
+def test_the_installer_urls_are_the_release_assets_release_yml_attaches() -> None:
+    assert INSTALL_SH_URL == "https://github.com/archon-cli/archon/releases/latest/download/install.sh"
+    assert INSTALL_PS1_URL == "https://github.com/archon-cli/archon/releases/latest/download/install.ps1"

@@ -40,6 +40,11 @@ class FrozenArchon:
         return self.dist / f"archon-{self.target}"
 
     @property
+    def archive(self) -> Path:
+        """The release archive of the folder: ``archon-<target>.tar.gz``, or ``.zip`` on Windows."""
+        return self.dist / f"archon-{self.target}{'.zip' if self.target.startswith('windows-') else '.tar.gz'}"
+
+    @property
     def executable(self) -> Path:
         return self.folder / ("archon.exe" if os.name == "nt" else "archon")
 
@@ -78,14 +83,14 @@ def _target(dist: Path) -> str:
     return folders[0].name.removeprefix("archon-")
 
 
-def build_frozen_archon(work: Path, *, key: str, host: str) -> FrozenArchon:
+def build_frozen_archon(work: Path, *, key: str, host: str, version: str = FROZEN_VERSION) -> FrozenArchon:
     """Build wheel, sdist and binary with ``key`` and ``host`` embedded; fail loudly with the script's log."""
     source = snapshot(REPO_ROOT, work / "source")
     dist = work / "dist"
     inputs = {
         "POSTHOG_PUBLIC_KEY": key,
         "POSTHOG_HOST": host,
-        "VERSION": f"v{FROZEN_VERSION}",
+        "VERSION": f"v{version}",
         "GIT_COMMIT": FROZEN_COMMIT,
         "ARCHON_REQUIRE_POSTHOG_KEY": "1",
     }
