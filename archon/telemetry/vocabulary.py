@@ -16,7 +16,18 @@ from typing import NewType
 
 from archon.errors import ArchonError
 
-__all__ = ["NO_NAME", "OTHER", "USER_DEFINED", "SafeName", "command_name", "error_class", "where", "workflow_name"]
+__all__ = [
+    "NO_NAME",
+    "OTHER",
+    "PYTHON_BUILTIN_ERRORS",
+    "USER_DEFINED",
+    "SafeName",
+    "archon_error_class_names",
+    "command_name",
+    "error_class",
+    "where",
+    "workflow_name",
+]
 
 SafeName = NewType("SafeName", str)
 """A string from a closed vocabulary; made only here. The event schema (:mod:`archon.telemetry.schema`) types its
@@ -27,6 +38,27 @@ OTHER = "other"
 
 NO_NAME = SafeName("")
 """For a property with nothing to report, e.g. the subcommand of a command that has none."""
+
+PYTHON_BUILTIN_ERRORS: frozenset[str] = frozenset(
+    (  # noqa: SIM905 - 67 names: 11 lines rather than 67
+        "ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError "
+        "BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError "
+        "ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError EncodingWarning Exception "
+        "ExceptionGroup FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit "
+        "ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError "
+        "KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError "
+        "NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError "
+        "RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration "
+        "StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError "
+        "UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError "
+        "UnicodeWarning UserWarning ValueError Warning ZeroDivisionError"
+    ).split()
+)
+"""The Python built-in exception classes :func:`error_class` may name: the public ones of Python 3.11, the oldest
+archon supports, fixed here rather than read from ``builtins`` at run time. The same archon then sends the same
+set of names whichever Python runs it (3.13 adds ``PythonFinalizationError`` and ``_IncompleteInputError``), the
+telemetry policy can list it, and its hash does not depend on the Python version. Any other built-in is ``other``;
+naming one more is a policy change, reviewed like a new property."""
 
 _PACKAGE = "archon"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
@@ -68,17 +100,41 @@ def _in_archon(module: object) -> bool:
 
 
 def error_class(exc: BaseException) -> SafeName:
-    """The class name of archon's own errors (``ArchonError`` subclasses defined in archon) and Python's
-    built-in exceptions; ``other`` for everything else. Never the message."""
+    """The class name of archon's own errors (``ArchonError`` subclasses defined in archon) and of Python's
+    built-in exceptions in :data:`PYTHON_BUILTIN_ERRORS`; ``other`` for everything else. Never the message."""
     cls = type(exc)
     name = cls.__name__
     if not _is_identifier(name):
         return SafeName(OTHER)
     if issubclass(cls, ArchonError) and _in_archon(cls.__module__):
         return SafeName(name)
-    if cls.__module__ == "builtins" and getattr(builtins, name, None) is cls:
+    if name in PYTHON_BUILTIN_ERRORS and cls.__module__ == "builtins" and getattr(builtins, name, None) is cls:
         return SafeName(name)
     return SafeName(OTHER)
+
+
+def archon_error_class_names() -> frozenset[str]:
+    """Every ``ArchonError`` subclass this archon defines: the members of the ``archon-error-class-name`` rule.
+
+    Imports every archon module to find them (~0.1 s; for ``archon telemetry policy`` and the docs, never a run
+    that records). Importing them starts nothing and loads no network library.
+    """
+    import importlib
+    import pkgutil
+
+    import archon
+
+    for module in pkgutil.walk_packages(archon.__path__, prefix=f"{_PACKAGE}."):
+        if module.name != f"{_PACKAGE}.__main__":
+            importlib.import_module(module.name)
+    found: set[str] = set()
+    pending: list[type[ArchonError]] = [ArchonError]
+    while pending:
+        cls = pending.pop()
+        if _in_archon(cls.__module__):
+            found.add(cls.__name__)
+        pending.extend(cls.__subclasses__())
+    return frozenset(found)
 
 
 def where(exc: BaseException) -> SafeName:
