@@ -20,7 +20,7 @@ from archon.private_files import write_atomic
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
-__all__ = ["ConfigProblem", "ConfigState", "read_config", "set_config_value"]
+__all__ = ["REMOVE", "ConfigProblem", "ConfigState", "read_config", "set_config_value", "set_config_values"]
 
 
 class ConfigProblem(StrEnum):
@@ -104,27 +104,45 @@ def read_config(path: Path) -> ConfigState:  # noqa: PLR0911 - one return per wa
     return ConfigState(path=path, exists=True, data=data)
 
 
+REMOVE: Any = object()
+"""A value for :func:`set_config_values` that removes the key instead (nothing happens if it is absent)."""
+
+
 def set_config_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
     """Set ``keys`` to ``value`` in ``config.yaml``, keeping every other key and comment; atomic, 0600.
 
     Refuses (``ConfigError``) to overwrite a file it cannot parse, so nothing the user wrote is ever lost.
     """
+    if not keys:
+        raise ValueError("keys must not be empty")
+    set_config_values(path, {keys: value})
+
+
+def set_config_values(path: Path, values: Mapping[tuple[str, ...], Any]) -> None:
+    """Set (or, with :data:`REMOVE`, remove) several keys in one atomic write, as :func:`set_config_value` does."""
     from ruamel.yaml.comments import CommentedMap  # startup time: only commands that write config need it
 
-    if not keys:
+    if not values or not all(values):
         raise ValueError("keys must not be empty")
     state = read_config(path)
     if state.problem is not None:
         raise ConfigError(f"{state.describe_problem()}; fix or remove it, then try again")
     root: Any = state.data if isinstance(state.data, CommentedMap) else CommentedMap(state.data)
-    node = root
-    for key in keys[:-1]:
-        child = node.get(key)
-        if not isinstance(child, Mapping):
-            child = CommentedMap()
-            node[key] = child
-        node = child
-    node[keys[-1]] = value
+    for keys, value in values.items():
+        node = root
+        for key in keys[:-1]:
+            child = node.get(key)
+            if not isinstance(child, Mapping):
+                if value is REMOVE:
+                    break
+                child = CommentedMap()
+                node[key] = child
+            node = child
+        else:
+            if value is REMOVE:
+                node.pop(keys[-1], None)
+            else:
+                node[keys[-1]] = value
     buffer = io.StringIO()
     _yaml().dump(root, buffer)
     try:

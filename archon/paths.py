@@ -65,5 +65,20 @@ class ArchonPaths(NamedTuple):
         return self.telemetry_dir / "sent.jsonl"
 
     @property
+    def consent_record(self) -> Path:
+        """What the user consented to with ``archon telemetry on``: when, how, and the policy with its hash."""
+        return self.telemetry_dir / "consent.json"
+
+    @property
+    def policy_notice(self) -> Path:
+        """Which policy change the "not consented to" notice was last shown for (shown once per change)."""
+        return self.telemetry_dir / "policy-notice"
+
+    @property
+    def local_events(self) -> Path:
+        """Events recorded in local-only mode: kept here, shown by ``inspect``, never sent."""
+        return self.telemetry_dir / "local"
+
+    @property
     def workflows(self) -> Path:
         return self.home / "workflows"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archon.config import ConfigProblem, read_config, set_config_value
+from archon.config import REMOVE, ConfigProblem, read_config, set_config_value, set_config_values
 from archon.errors import ConfigError
 
 USER_CONFIG = """\
@@ -108,3 +108,15 @@ def test_set_leaves_no_temp_files(tmp_path: Path) -> None:
     for value in (True, False, True):
         set_config_value(path, ("telemetry", "enabled"), value)
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.yaml"]
+
+
+def test_several_keys_in_one_write_and_a_removal_keep_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(USER_CONFIG, encoding="utf-8")
+    set_config_values(path, {("telemetry", "enabled"): False, ("telemetry", "local_only"): True})
+    local = path.read_text(encoding="utf-8")
+    assert local == USER_CONFIG.replace("enabled: false\n", "enabled: false\n  local_only: true\n")
+    set_config_values(path, {("telemetry", "enabled"): True, ("telemetry", "local_only"): REMOVE})
+    assert path.read_text(encoding="utf-8") == USER_CONFIG.replace("enabled: false", "enabled: true")
+    set_config_values(path, {("nothing", "here"): REMOVE})  # removing what is absent creates nothing
+    assert read_config(path).get("nothing") is None

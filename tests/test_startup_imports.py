@@ -46,6 +46,11 @@ HEAVY = (
     "archon.telemetry.identity",
     "archon.telemetry.outbox",
     "archon.telemetry.status",
+    "archon.telemetry.policy",
+    "archon.telemetry.consent_record",
+    "archon.telemetry.consented_policy",
+    "archon.telemetry.reset",
+    "archon.cli.telemetry_policy",
     "archon.telemetry.upload.launch",
     "archon.telemetry.upload.drain",
     "archon.telemetry.upload.sender",
@@ -178,3 +183,21 @@ def test_a_keyed_build_with_telemetry_on_loads_the_recording_code_but_never_post
 ) -> None:
     modules = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "on"})
     assert _loaded(modules, [*RECORDING, "posthog", "requests"]) == list(RECORDING)
+
+
+CONSENT_RECORD = ("archon.telemetry.consent_record", "archon.telemetry.policy")
+
+
+def test_consent_from_the_environment_reads_no_record(isolation: Path, tmp_path: Path) -> None:
+    """``ARCHON_TELEMETRY=on`` consents to this build's policy, for this process: no record, no policy."""
+    modules = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "on"})
+    assert _loaded(modules, [*CONSENT_RECORD, "archon.telemetry.consented_policy", "hashlib"]) == []
+
+
+def test_consent_from_config_reads_the_record_cheaply(isolation: Path, tmp_path: Path) -> None:
+    """On every recording run: the record and this build's policy, compared as data; nothing is hashed, and the
+    filter is loaded only when the two differ."""
+    _keyed(isolation, tmp_path, "telemetry", "on")
+    modules = _keyed(isolation, tmp_path, "version")
+    assert _loaded(modules, [*RECORDING, *CONSENT_RECORD]) == [*RECORDING, *CONSENT_RECORD]
+    assert _loaded(modules, ["archon.telemetry.consented_policy", "hashlib", "posthog"]) == []

@@ -6,7 +6,9 @@ The order is fixed (docs/telemetry.md, "Turning it off"); the first rule that ma
 2. ``ARCHON_TELEMETRY_DISABLED`` true (``1``, ``true``, ``yes``, ``on``) -> off. A value that is not understood
    also means off (and is reported), since the variable only exists to disable.
 3. ``ARCHON_TELEMETRY``: true -> on, false -> off, anything else -> off (reported).
-4. ``config.yaml`` ``telemetry.enabled: true|false``. Unreadable or malformed config -> off (reported).
+4. ``config.yaml``: ``telemetry.local_only: true`` -> local-only (events kept on this machine, never sent; it
+   wins over ``telemetry.enabled``, and is written with ``enabled: false``, which is all an archon without local
+   mode reads), else ``telemetry.enabled: true|false``. Unreadable or malformed config -> off (reported).
 5. Otherwise off.
 
 The environment rules decide without reading ``config.yaml``: the caller passes a function that reads it, called
@@ -19,12 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from archon.config import ConfigState
 from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK, flag
 
 __all__ = [
     "CONFIG_ENABLED_KEY",
+    "CONFIG_LOCAL_ONLY_KEY",
     "ConfigSetting",
     "Consent",
     "ConsentProblem",
@@ -35,6 +39,7 @@ __all__ = [
 ]
 
 CONFIG_ENABLED_KEY = ("telemetry", "enabled")
+CONFIG_LOCAL_ONLY_KEY = ("telemetry", "local_only")
 _DNT_UNSET = frozenset({"", "0", "false", "no"})
 
 
@@ -55,6 +60,11 @@ class ConsentProblem(StrEnum):
     """The deciding variable's value, or ``telemetry.enabled``, is not a boolean (see ``Consent.value``)."""
     CONFIG_UNUSABLE = "config-unusable"
     """``config.yaml`` could not be read or parsed (see ``Consent.config.problem``)."""
+    LOCAL_ONLY_NOT_UNDERSTOOD = "local-only-not-understood"
+    """``telemetry.local_only`` is not a boolean (see ``Consent.value``): off."""
+    LOCAL_ONLY_WINS = "local-only-wins"
+    """``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local mode ran
+    ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides."""
 
 
 class ConfigSetting(StrEnum):
@@ -62,6 +72,7 @@ class ConfigSetting(StrEnum):
 
     ON = "on"
     OFF = "off"
+    LOCAL = "local"
     UNSET = "unset"
     INVALID = "invalid"
     """Unreadable or malformed config, or a ``telemetry.enabled`` that is not true or false."""
@@ -69,10 +80,13 @@ class ConfigSetting(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Consent:
-    """The decision and the rule that made it, as values."""
+    """The decision and the rule that made it, as values. ``enabled`` means events are recorded to be sent;
+    ``local_only`` means they are recorded and kept here (``enabled`` is then False, so whatever does not know
+    about local-only mode treats it as off)."""
 
     enabled: bool
     source: ConsentSource
+    local_only: bool = False
     problem: ConsentProblem | None = None
     value: str | None = None
     """The deciding environment variable's raw value, or ``repr`` of an invalid ``telemetry.enabled``."""
@@ -82,6 +96,11 @@ class Consent:
 
 def config_setting(config: ConfigState) -> ConfigSetting:
     if config.problem is not None:
+        return ConfigSetting.INVALID
+    local_only = config.get(*CONFIG_LOCAL_ONLY_KEY)
+    if local_only is True:
+        return ConfigSetting.LOCAL
+    if local_only is not None and not isinstance(local_only, bool):
         return ConfigSetting.INVALID
     value = config.get(*CONFIG_ENABLED_KEY)
     if value is None:
@@ -132,16 +151,32 @@ def _from_config(config: ConfigState) -> Consent:
     setting = config_setting(config)
     if setting is ConfigSetting.UNSET:
         return Consent(enabled=False, source=ConsentSource.DEFAULT, config=config)
+    if setting is ConfigSetting.LOCAL:
+        wins = ConsentProblem.LOCAL_ONLY_WINS if config.get(*CONFIG_ENABLED_KEY) is True else None
+        return Consent(enabled=False, local_only=True, source=ConsentSource.CONFIG, problem=wins, config=config)
     if setting is ConfigSetting.INVALID:
-        problem = ConsentProblem.CONFIG_UNUSABLE if config.problem is not None else ConsentProblem.VALUE_NOT_UNDERSTOOD
-        value = None if config.problem is not None else repr(config.get(*CONFIG_ENABLED_KEY))
-        return Consent(enabled=False, source=ConsentSource.CONFIG, problem=problem, value=value, config=config)
+        return Consent(enabled=False, source=ConsentSource.CONFIG, config=config, **_config_problem(config))
     return Consent(enabled=setting is ConfigSetting.ON, source=ConsentSource.CONFIG, config=config)
 
 
-def may_record(consent: Callable[[], Consent], *, key_embedded: bool, debug_preview: bool) -> bool:
-    """Whether a run can record (or, with ``ARCHON_TELEMETRY_DEBUG``, preview) anything at all.
+def _config_problem(config: ConfigState) -> dict[str, Any]:
+    """What made ``config.yaml`` invalid for telemetry: the ``problem`` and ``value`` of the off it resolves to."""
+    if config.problem is not None:
+        return {"problem": ConsentProblem.CONFIG_UNUSABLE, "value": None}
+    local_only = config.get(*CONFIG_LOCAL_ONLY_KEY)
+    if local_only is not None and not isinstance(local_only, bool):
+        return {"problem": ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD, "value": repr(local_only)}
+    return {"problem": ConsentProblem.VALUE_NOT_UNDERSTOOD, "value": repr(config.get(*CONFIG_ENABLED_KEY))}
 
-    ``consent`` is asked only when it matters: a build without a key never even reads ``config.yaml``.
+
+def may_record(consent: Callable[[], Consent], *, key_embedded: bool, debug_preview: bool) -> bool:
+    """Whether a run can record (or, with ``ARCHON_TELEMETRY_DEBUG``, preview) anything at all: consent on or
+    local-only, and a key embedded. A build without a key records nothing, not even in local-only mode, so it never
+    even reads ``config.yaml`` (``consent`` is asked only when it matters).
     """
-    return debug_preview or (key_embedded and consent().enabled)
+    if debug_preview:
+        return True
+    if not key_embedded:
+        return False
+    decided = consent()
+    return decided.enabled or decided.local_only

@@ -1,17 +1,25 @@
 """The recorder: one archon run's telemetry, and the failure boundary of the command's process.
 
 The CLI creates a :class:`Recorder` only when this run may record
-(:func:`~archon.telemetry.consent.may_record`: consent on and a key embedded, or the ``ARCHON_TELEMETRY_DEBUG``
-preview); otherwise commands get a sink that drops everything and no
+(:func:`~archon.telemetry.consent.may_record`: consent on or local-only, and a key embedded, or the
+``ARCHON_TELEMETRY_DEBUG`` preview); otherwise commands get a sink that drops everything and no
 event is even built. :meth:`Recorder.record` is the sink the commands report to. It turns an event of the schema
 into its stored form (:func:`stored_event`: the event's properties, the common ones, the privacy flags, a uuid
-and a timestamp fixed now) and either hands it to ``show`` (the debug preview; nothing is recorded) or appends it
-to the outbox. :meth:`Recorder.finish` starts the detached flusher if anything was recorded. Neither ever raises
+and a timestamp fixed now) and either hands it to ``show`` (the debug preview; nothing is recorded), keeps it in
+the local-only store (:mod:`~archon.telemetry.outbox.local_events`; never sent), or appends it to the outbox.
+:meth:`Recorder.finish` starts the detached flusher if anything was appended to the outbox. Neither ever raises
 nor waits for the network.
 
+While consent comes from ``config.yaml``, only what the consent record allows is recorded
+(:mod:`~archon.telemetry.consented_policy`): the event is filtered before it is stored, so ``inspect`` shows
+exactly what will go, and without a record nothing is recorded. When this build would send more than the record
+allows, ``notify`` is told once (per change of either policy; ``policy-notice`` remembers which) and the CLI prints
+the notice. Consent from ``ARCHON_TELEMETRY=on`` covers this build's policy, for this process: no record is read.
+
 While consent comes from ``config.yaml``, a change to that file (``archon telemetry off`` in another terminal) is
-noticed before the next event, and so is a change to ``telemetry-id`` (``archon telemetry clear``): the next
-event then gets the new id, never the cached old one. Each check is one ``stat``.
+noticed before the next event, and so is a change to ``telemetry-id`` (``archon telemetry clear``) or to
+``consent.json`` (``archon telemetry on``): the next event then gets the new id, or the new consent, never the
+cached old one. Each check is one ``stat``.
 """
 
 from __future__ import annotations
@@ -19,26 +27,48 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from archon.buildinfo import BuildInfo
 from archon.config_cache import read_telemetry_config
 from archon.paths import ArchonPaths
+from archon.private_files import write_atomic
 from archon.runtime import Runtime
-from archon.telemetry.consent import Consent, resolve_consent
+from archon.telemetry.consent import Consent, ConsentSource, resolve_consent
 from archon.telemetry.identity import ensure_identity, read_identity
 from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.schema import PRIVACY_PROPERTIES, CommonProperties, Event, PropertyValue
 from archon.telemetry.upload.launch import start_flusher
 from archon.timestamps import format_utc
 
-__all__ = ["DEBUG_DISTINCT_ID", "Recorder", "common_properties", "stored_event"]
+if TYPE_CHECKING:  # only a run whose consent comes from config.yaml loads these
+    from archon.telemetry.consent_record import RecordState
+    from archon.telemetry.consented_policy import Addition, ConsentedPolicy
+
+__all__ = ["DEBUG_DISTINCT_ID", "PolicyNotice", "Recorder", "common_properties", "stored_event"]
 
 DEBUG_DISTINCT_ID = "debug-preview"
 """The distinct_id a debug preview shows when no identity exists (debug mode never creates one)."""
 
 _FileSignature = tuple[int, int, int] | None
+
+
+@dataclass(frozen=True)
+class PolicyNotice:
+    """Why some of what this build would send is not recorded (the CLI words it, once, on stderr)."""
+
+    additions: tuple[Addition, ...]
+    """What this build would add beyond the consent record (empty when there is no usable record)."""
+    record: RecordState
+    """The consent record, or why there is none that counts."""
+
+
+def _no_notice(notice: PolicyNotice) -> None:
+    return
 
 
 def _log_failure(message: str, *args: object) -> None:
@@ -100,8 +130,10 @@ class Recorder:
         build: BuildInfo,
         consent: Consent,
         show: Callable[[StoredEvent], None],
+        notify: Callable[[PolicyNotice], None] = _no_notice,
     ) -> None:
         self._runtime = runtime
+        self._notify = notify
         self._paths = paths
         self._build = build
         self._show = show
@@ -111,6 +143,9 @@ class Recorder:
         self._distinct_id: str | None = None
         self._identity_signature: _FileSignature = None
         self._outbox = Outbox(paths)
+        self._local: LocalEvents | None = None
+        self._scope: tuple[_FileSignature, ConsentedPolicy | None] | None = None
+        self._noticed = False
         self._recorded = 0
 
     @property
@@ -137,21 +172,84 @@ class Recorder:
     def _record(self, event: Event) -> None:
         if self._runtime.telemetry_debug:
             identity = read_identity(self._paths)
-            self._show(self._stored(event, identity.distinct_id if identity else DEBUG_DISTINCT_ID))
+            preview = self._stored(event, identity.distinct_id if identity else DEBUG_DISTINCT_ID)
+            consent = self._current_consent()
+            scope = self._consented(consent) if consent.enabled else None
+            shown = preview if scope is None else scope.apply(preview)  # as it would be sent: within the consent
+            if shown is not None:
+                self._show(shown)
             return
-        if not self._build.key_embedded or not self._current_consent().enabled:
+        if not self._build.key_embedded:
             return
-        self._outbox.append(self._stored(event, self._identity()))
+        consent = self._current_consent()
+        if consent.local_only:
+            if self._local is None:
+                self._local = LocalEvents(self._paths)
+            self._local.append(self._stored(event, LOCAL_DISTINCT_ID))
+            return
+        if not consent.enabled:
+            return
+        scope = self._consented(consent)
+        if scope is not None and not scope.covers(event.NAME):
+            return
+        stored = self._stored(event, self._identity())
+        if scope is not None:
+            stored = scope.apply(stored) or stored  # covered, so never None
+        self._outbox.append(stored)
         self._recorded += 1
 
     def _current_consent(self) -> Consent:
         """The decision, resolved again if it came from config.yaml and that file changed since."""
-        if self._consent.config is not None and self._consent.enabled:
+        if self._consent.config is not None and (self._consent.enabled or self._consent.local_only):
             signature = _signature(self._paths.config)
             if signature != self._config_signature:
                 self._config_signature = signature
                 self._consent = resolve_consent(self._runtime.env, lambda: read_telemetry_config(self._paths))
         return self._consent
+
+    def _consented(self, consent: Consent) -> ConsentedPolicy | None:
+        """What the consent record allows of this build's policy; None when it allows everything, or when the
+        consent is ``ARCHON_TELEMETRY=on`` (this build's policy, for this process). Read again if the record
+        changed since."""
+        if consent.source is not ConsentSource.CONFIG:
+            return None
+        signature = _signature(self._paths.consent_record)
+        if self._scope is None or self._scope[0] != signature:
+            from archon.telemetry.consent_record import read_consent_record
+            from archon.telemetry.policy import build_policy
+
+            state = read_consent_record(self._paths)
+            build = build_policy()
+            if state.record is not None and state.record.policy == build:  # the usual case: nothing to filter
+                self._scope = (signature, None)
+                return None
+            from archon.telemetry.consented_policy import ConsentedPolicy
+
+            scope = ConsentedPolicy(build=build, consented=state.record.policy if state.record else None)
+            if scope.blocked or scope.additions:
+                self._notice(PolicyNotice(tuple(scope.additions), state), build)
+            self._scope = (signature, None if scope.full else scope)
+        return self._scope[1]
+
+    def _notice(self, notice: PolicyNotice, build: Mapping[str, object]) -> None:
+        """Hand ``notice`` to the CLI unless it was shown already for this pair of policies. Never raises."""
+        if self._noticed:
+            return
+        self._noticed = True
+        try:
+            from archon.telemetry.policy import policy_hash
+
+            record = notice.record.record
+            seen = f"{policy_hash(build)} {record.policy_hash if record else '-'}\n".encode("ascii")
+            try:
+                if self._paths.policy_notice.read_bytes() == seen:
+                    return
+            except OSError:
+                pass
+            self._notify(notice)
+            write_atomic(self._paths.policy_notice, seen)
+        except Exception:  # the notice is a courtesy; what is recorded does not depend on it
+            _log_failure("telemetry: could not show the policy notice")
 
     def _identity(self) -> str:
         """The anonymous id, read again (or created) only if ``telemetry-id`` changed since it was last read."""

@@ -144,3 +144,39 @@ def test_may_record_without_a_key_never_resolves_consent() -> None:
         raise AssertionError("consent was resolved for a build that cannot send")
 
     assert may_record(never, key_embedded=False, debug_preview=False) is False
+
+
+def _local(local_only: object, enabled: object = False) -> ConfigState:
+    return ConfigState(path=CONFIG, exists=True, data={"telemetry": {"enabled": enabled, "local_only": local_only}})
+
+
+# (env, config, local_only, enabled, source, problem)
+LOCAL_TABLE: list[tuple[dict[str, str], ConfigState, bool, bool, ConsentSource, ConsentProblem | None]] = [
+    ({}, _local(True), True, False, FROM_CONFIG, None),
+    ({}, _local(False), False, False, FROM_CONFIG, None),
+    ({}, _local(False, enabled=True), False, True, FROM_CONFIG, None),
+    # an older archon's `telemetry on` after `telemetry local`: local-only, which never sends, still decides
+    ({}, _local(True, enabled=True), True, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_WINS),
+    ({}, _local("yes"), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
+    ({}, _local("yes", enabled=True), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
+    # the environment still decides first
+    ({"DO_NOT_TRACK": "1"}, _local(True), False, False, DNT, None),
+    ({"ARCHON_TELEMETRY_DISABLED": "1"}, _local(True), False, False, DISABLED, None),
+    ({"ARCHON_TELEMETRY": "off"}, _local(True), False, False, SWITCH, None),
+    ({"ARCHON_TELEMETRY": "on"}, _local(True), False, True, SWITCH, None),
+]
+
+
+@pytest.mark.parametrize("row", LOCAL_TABLE)
+def test_local_only_precedence(
+    row: tuple[dict[str, str], ConfigState, bool, bool, ConsentSource, ConsentProblem | None],
+) -> None:
+    env, config, *expected = row
+    consent = resolve_consent(env, lambda: config)
+    assert [consent.local_only, consent.enabled, consent.source, consent.problem] == expected
+
+
+def test_local_only_records_with_a_key_and_never_without() -> None:
+    consent = resolve_consent({}, lambda: _local(True))
+    assert may_record(lambda: consent, key_embedded=True, debug_preview=False) is True
+    assert may_record(lambda: consent, key_embedded=False, debug_preview=False) is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 
@@ -12,12 +13,16 @@ from archon.config import read_config, set_config_value
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.consent import resolve_consent
+from archon.telemetry.consent_record import read_consent_record, write_consent_record
 from archon.telemetry.identity import delete_identity, ensure_identity
 from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.recorder import DEBUG_DISTINCT_ID, Recorder
-from archon.telemetry.schema import CliCommandInvoked, SafeName
+from archon.telemetry.policy import policy_hash
+from archon.telemetry.recorder import DEBUG_DISTINCT_ID, PolicyNotice, Recorder
+from archon.telemetry.schema import CliCommandCompleted, CliCommandInvoked, SafeName
 from tests.conftest import TEST_KEY
+from tests.support.consent import consent_on
 
 EVENT = CliCommandInvoked(command=SafeName("version"), subcommand=SafeName(""))
 KEYED = current_build()._replace(posthog_key=TEST_KEY)
@@ -39,7 +44,7 @@ def _recorder(runtime: Runtime, paths: ArchonPaths, build: BuildInfo, show: Call
 
 
 def _opt_in(paths: ArchonPaths) -> str:
-    set_config_value(paths.config, ("telemetry", "enabled"), True)
+    consent_on(paths)
     return ensure_identity(paths).distinct_id
 
 
@@ -169,3 +174,108 @@ def test_debug_preview_failure_never_raises(paths: ArchonPaths) -> None:
 
     runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=paths.home, cwd=paths.home)
     _recorder(runtime, paths, KEYED, broken).record(EVENT)
+
+
+# -- the consent record and local-only mode -------------------------------------------------------------------------
+
+COMPLETED = CliCommandCompleted(command=SafeName("version"), subcommand=SafeName(""), exit_code=0, duration_ms=7)
+
+
+def _notified(paths: ArchonPaths, *, env: Mapping[str, str] | None = None) -> tuple[Recorder, list[PolicyNotice]]:
+    runtime = Runtime(env=dict(env or {}), home=paths.home, cwd=paths.home)
+    consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
+    notices: list[PolicyNotice] = []
+    recorder = Recorder(
+        runtime=runtime, paths=paths, build=KEYED, consent=consent, show=lambda _: None, notify=notices.append
+    )
+    return recorder, notices
+
+
+def _narrow_record(paths: ArchonPaths, event: str, prop: str) -> None:
+    """Rewrite the consent record as an archon whose schema lacked ``prop`` on ``event`` wrote it."""
+    state = read_consent_record(paths)
+    assert state.record is not None
+    policy = json.loads(json.dumps(state.record.policy))
+    del policy["events"][event][prop]
+    write_consent_record(paths, state.record._replace(policy=policy, policy_hash=policy_hash(policy)))
+
+
+def test_what_the_record_lacks_is_removed_before_storing_and_announced_once(paths: ArchonPaths) -> None:
+    _opt_in(paths)
+    _narrow_record(paths, "cli.command_completed", "duration_ms")
+    recorder, notices = _notified(paths)
+    recorder.record(COMPLETED)
+    recorder.record(COMPLETED)
+    assert [set(e["properties"]) >= {"exit_code", "command"} for e in Outbox(paths).pending()] == [True, True]
+    assert all("duration_ms" not in e["properties"] for e in Outbox(paths).pending())
+    (notice,) = notices
+    assert [(a.kind, a.event, a.prop) for a in notice.additions] == [
+        ("property", "cli.command_completed", "duration_ms")
+    ]
+    next_run, again = _notified(paths)
+    next_run.record(COMPLETED)
+    assert again == []  # once per change of policy, not once per run
+    assert Outbox(paths).pending_count() == 3
+
+
+def test_no_record_records_nothing_and_says_so_once(paths: ArchonPaths) -> None:
+    _opt_in(paths)
+    paths.consent_record.unlink()
+    recorder, notices = _notified(paths)
+    recorder.record(COMPLETED)
+    recorder.record(EVENT)
+    assert Outbox(paths).pending_count() == 0
+    (notice,) = notices
+    assert (notice.record.record, notice.additions) == (None, ())
+    assert recorder.finish() is False
+
+
+def test_a_new_record_mid_run_is_picked_up(paths: ArchonPaths) -> None:
+    """``archon telemetry on`` in another terminal, while a run goes on."""
+    _opt_in(paths)
+    _narrow_record(paths, "cli.command_completed", "duration_ms")
+    recorder, _ = _notified(paths)
+    recorder.record(COMPLETED)
+    consent_on(paths)
+    recorder.record(COMPLETED)
+    assert ["duration_ms" in e["properties"] for e in Outbox(paths).pending()] == [False, True]
+
+
+def test_env_consent_is_to_this_builds_policy_and_reads_no_record(paths: ArchonPaths) -> None:
+    _opt_in(paths)
+    _narrow_record(paths, "cli.command_completed", "duration_ms")
+    recorder, notices = _notified(paths, env={"ARCHON_TELEMETRY": "on"})
+    recorder.record(COMPLETED)
+    (stored,) = Outbox(paths).pending()
+    assert stored["properties"]["duration_ms"] == 7
+    assert notices == []
+
+
+def test_the_debug_preview_shows_what_the_record_lets_go(paths: ArchonPaths) -> None:
+    _opt_in(paths)
+    _narrow_record(paths, "cli.command_completed", "duration_ms")
+    shown: list[StoredEvent] = []
+    runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=paths.home, cwd=paths.home)
+    _recorder(runtime, paths, KEYED, shown.append).record(COMPLETED)
+    (preview,) = shown
+    assert "duration_ms" not in preview["properties"]
+
+
+def test_local_only_keeps_events_here_with_no_identity_and_starts_nothing(paths: ArchonPaths) -> None:
+    set_config_value(paths.config, ("telemetry", "local_only"), True)
+    recorder, _ = _session(paths)
+    recorder.record(EVENT)
+    recorder.record(COMPLETED)
+    kept = LocalEvents(paths).events()
+    assert [e["event"] for e in kept] == ["cli.command_invoked", "cli.command_completed"]
+    assert {e["distinct_id"] for e in kept} == {LOCAL_DISTINCT_ID}
+    assert Outbox(paths).pending_count() == 0
+    assert not paths.telemetry_id.exists()
+    assert recorder.finish() is False  # no flusher for local-only events
+
+
+def test_do_not_track_wins_over_local_only(paths: ArchonPaths) -> None:
+    set_config_value(paths.config, ("telemetry", "local_only"), True)
+    recorder, _ = _session(paths, env={"DO_NOT_TRACK": "1"})
+    recorder.record(EVENT)
+    assert LocalEvents(paths).count() == 0

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
+from archon.config import set_config_value
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.consent_record import write_consent_record
 from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.local_events import LocalEvents
 from archon.telemetry.outbox.sent_log import record_sent
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.status import NotSending, recent_events, telemetry_status
+from archon.telemetry.policy import build_policy, policy_hash
+from archon.telemetry.status import Mode, NotSending, TelemetryStatus, recent_events, telemetry_status
+from tests.support.consent import consent_on
 from tests.support.delivery import keyed_build, make_event
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -56,3 +62,38 @@ def test_status_reads_config_even_when_the_environment_decides(paths: ArchonPath
     status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("https://example.invalid"))
     assert not status.consent.enabled
     assert status.config.get("telemetry", "enabled") is True
+
+
+def _status(paths: ArchonPaths, env: dict[str, str] | None = None) -> TelemetryStatus:
+    runtime = Runtime(env=env or {}, home=paths.home, cwd=paths.home)
+    return telemetry_status(runtime=runtime, paths=paths, build=keyed_build("https://example.invalid"))
+
+
+def test_the_consent_record_and_what_this_build_adds_beyond_it(paths: ArchonPaths) -> None:
+    record = consent_on(paths)
+    status = _status(paths)
+    assert (status.mode, status.sending, status.record.record, status.additions) == (Mode.ON, True, record, ())
+    assert status.policy_hash == record.policy_hash == policy_hash(build_policy())
+    narrowed = json.loads(json.dumps(record.policy))
+    del narrowed["events"]["error.uncaught"]
+    write_consent_record(paths, record._replace(policy=narrowed, policy_hash=policy_hash(narrowed)))
+    assert [(a.kind, a.event) for a in _status(paths).additions] == [("event", "error.uncaught")]
+    assert _status(paths, {"ARCHON_TELEMETRY": "on"}).additions == ()  # env consent covers this build
+
+
+def test_on_without_a_record_sends_nothing_and_says_why(paths: ArchonPaths) -> None:
+    consent_on(paths)
+    paths.consent_record.unlink()
+    status = _status(paths)
+    assert (status.mode, status.sending) == (Mode.ON, False)
+    assert status.not_sending_because is NotSending.NO_CONSENT_RECORD
+    assert _status(paths, {"ARCHON_TELEMETRY": "on"}).sending  # that consent needs no record
+
+
+def test_local_only_mode_and_its_events(paths: ArchonPaths) -> None:
+    set_config_value(paths.config, ("telemetry", "local_only"), True)
+    (event,) = _events(1)
+    LocalEvents(paths).append(event)
+    status = _status(paths)
+    assert (status.mode, status.not_sending_because, status.local_events) == (Mode.LOCAL, NotSending.LOCAL_ONLY, 1)
+    assert recent_events(paths) == [event]
