@@ -19,7 +19,7 @@ from archon.cli.context import Application, EventSink, NullSink, get_app
 from archon.cli.invocation import CommandPath, command_path
 from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
-from archon.cli.telemetry_words import first_run_notice
+from archon.cli.telemetry_words import first_run_notice, policy_notice
 from archon.cli.version import render_version, version
 from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
@@ -30,7 +30,7 @@ from archon.telemetry.vocabulary import error_class, where
 
 if TYPE_CHECKING:
     from archon.telemetry.outbox.event_file import StoredEvent
-    from archon.telemetry.recorder import Recorder
+    from archon.telemetry.recorder import PolicyNotice, Recorder
 
 __all__ = ["app", "main", "run"]
 
@@ -88,6 +88,13 @@ def _show_debug_event(event: StoredEvent) -> None:
     import json  # startup time: only the debug preview prints JSON here
 
     typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
+
+
+def _policy_notice(application: Application) -> Callable[[PolicyNotice], None]:
+    def show(notice: PolicyNotice) -> None:
+        typer.echo(policy_notice(notice, application.paths.consent_record), err=True)
+
+    return show
 
 
 def _records(path: CommandPath) -> bool:
@@ -187,6 +194,7 @@ def _recorder(application: Application, consent: Consent) -> Recorder:
         build=application.build,
         consent=consent,
         show=_show_debug_event,
+        notify=_policy_notice(application),
     )
 
 

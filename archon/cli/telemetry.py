@@ -1,4 +1,4 @@
-"""``archon telemetry``: on, off, status, inspect, clear, policy. See docs/telemetry.md."""
+"""``archon telemetry``: on, off, local, status, inspect, clear, policy. See docs/telemetry.md."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from archon.cli import telemetry_consent
 from archon.cli.context import Application, get_app
 from archon.cli.telemetry_words import (
     DISABLE_HINT,
@@ -15,11 +16,10 @@ from archon.cli.telemetry_words import (
     KEY_EMBEDDED,
     KEY_NONE,
     NOT_SENDING,
+    addition_text,
     consent_explanation,
     consent_problem,
 )
-from archon.config import read_config, set_config_value
-from archon.telemetry.consent import CONFIG_ENABLED_KEY, Consent, resolve_consent
 from archon.telemetry.first_run import POLICY_URL
 
 if TYPE_CHECKING:
@@ -40,30 +40,22 @@ app = typer.Typer(
 )
 
 
-def _warn(message: str) -> None:
-    typer.echo(f"archon: warning: {message}", err=True)
-
-
-def _consent(application: Application) -> tuple[Consent, str]:
-    """The decision now, and its explanation."""
-    config = read_config(application.paths.config)
-    consent = resolve_consent(application.runtime.env, lambda: config)
-    return consent, consent_explanation(consent, config)
-
-
-def _overridden(application: Application, *, wanted: bool) -> str | None:
-    """Why the setting just written does not decide, if something outranks config.yaml."""
-    consent, explanation = _consent(application)
-    return explanation if consent.enabled != wanted else None
+def _overridden(application: Application, *, wanted: str) -> str | None:
+    """Why the setting just written (``on``, ``off`` or ``local``) does not decide, if something outranks it."""
+    consent, explanation = telemetry_consent.current_consent(application)
+    mode = "local" if consent.local_only else "on" if consent.enabled else "off"
+    return explanation if mode != wanted else None
 
 
 @app.command("on")
 def on(ctx: typer.Context) -> None:
-    """Turn telemetry on: write telemetry.enabled: true to config.yaml and create the anonymous id."""
+    """Turn telemetry on: record your consent to this version's policy (telemetry/consent.json), write
+    telemetry.enabled: true to config.yaml and create the anonymous id."""
     from archon.telemetry.identity import ensure_identity  # startup time: see the top of this module
 
     application = get_app(ctx)
-    set_config_value(application.paths.config, CONFIG_ENABLED_KEY, True)
+    accepted, record = telemetry_consent.record_consent(application)
+    telemetry_consent.write_mode(application, enabled=True, local_only=False)
     identity = ensure_identity(application.paths)
     typer.echo("Telemetry is on. Thank you: it tells us which commands and bundled workflows are used and fail.")
     typer.echo(f"Anonymous id: {identity.distinct_id} (random; delete it any time with `archon telemetry clear`)")
@@ -75,30 +67,57 @@ def on(ctx: typer.Context) -> None:
     typer.echo(f"See exactly what is sent: {INSPECT_HINT}")
     typer.echo(f"Turn it off:              {DISABLE_HINT}")
     typer.echo(f"Policy:                   {POLICY_URL}")
-    reason = _overridden(application, wanted=True)
+    telemetry_consent.report_consent(application, record, accepted)
+    reason = _overridden(application, wanted="on")
     if reason is not None:
-        _warn(f"config.yaml now says on, but telemetry stays {reason}")
+        telemetry_consent.warn(f"config.yaml now says on, but telemetry stays {reason}")
     if not application.build.key_embedded:
-        _warn("this is a development build with no telemetry key embedded, so nothing will be sent")
+        telemetry_consent.warn("this is a development build with no telemetry key embedded, so nothing will be sent")
 
 
 @app.command("off")
 def off(ctx: typer.Context) -> None:
-    """Turn telemetry off: write telemetry.enabled: false and delete events not yet sent. Keeps the id."""
+    """Turn telemetry off: write telemetry.enabled: false, delete the consent record and the events not yet sent.
+    Keeps the id."""
     from archon.telemetry.identity import read_identity  # startup time: see the top of this module
-    from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
     try:
-        set_config_value(application.paths.config, CONFIG_ENABLED_KEY, False)
+        telemetry_consent.write_mode(application, enabled=False, local_only=False)
     finally:
-        deleted = Outbox(application.paths).clear()
+        deleted, local, had_record = telemetry_consent.withdraw(application)
     typer.echo(f"Telemetry is off. Deleted {deleted} pending event(s) that had not been sent.")
+    if had_record:
+        typer.echo("Deleted the consent record: nothing is recorded again until `archon telemetry on`.")
+    if local:
+        typer.echo(f"Deleted {local} event(s) kept in local-only mode; they were never sent.")
     if read_identity(application.paths) is not None:
         typer.echo("Your anonymous id was kept; `archon telemetry clear` deletes it.")
-    reason = _overridden(application, wanted=False)
+    reason = _overridden(application, wanted="off")
     if reason is not None:
-        _warn(f"config.yaml now says off, but telemetry stays {reason}")
+        telemetry_consent.warn(f"config.yaml now says off, but telemetry stays {reason}")
+
+
+@app.command("local")
+def local(ctx: typer.Context) -> None:
+    """Local-only mode: record events on this machine, where `archon telemetry inspect` shows them, and never send
+    them. Deletes the consent record and the events not yet sent."""
+    application = get_app(ctx)
+    try:
+        telemetry_consent.write_mode(application, enabled=False, local_only=True)
+    finally:
+        deleted, _, had_record = telemetry_consent.withdraw(application)
+    typer.echo(
+        f"Telemetry is local-only: events are kept in {application.paths.local_events} and never sent, not even "
+        "after `archon telemetry on`. No sender is started; nothing touches the network."
+    )
+    typer.echo(f"See what would be collected: {INSPECT_HINT}")
+    typer.echo(f"Deleted {deleted} pending event(s) that had not been sent.")
+    if had_record:
+        typer.echo("Deleted the consent record; `archon telemetry on` records consent again, to its version's policy.")
+    reason = _overridden(application, wanted="local")
+    if reason is not None:
+        telemetry_consent.warn(f"config.yaml now says local-only, but telemetry stays {reason}")
 
 
 def _age(seconds: int | None) -> str:
@@ -131,6 +150,7 @@ def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
     not_sending = status.not_sending_because
     lines = [
         f"Telemetry:    {consent_explanation(status.consent, status.config)}",
+        f"Mode:         {status.mode}",
         f"Decided by:   {status.consent.source}",
     ]
     problem = consent_problem(status.consent)
@@ -138,12 +158,14 @@ def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
         lines.append(f"Problem:      {problem}")
     lines += [
         f"Sending:      {'yes' if not_sending is None else f'no ({NOT_SENDING[not_sending]})'}",
+        *telemetry_consent.consent_lines(status),
         "Anonymous id: "
         + (f"{identity.distinct_id} (created {identity.created.date().isoformat()})" if identity else "none"),
         f"Host:         {status.build.posthog_host}",
         f"Key:          {key}",
         f"Last event:   {_last_event_line(status, now)}",
         f"Pending:      {status.pending} event(s) not yet sent",
+        *([f"Local-only:   {status.local_events} event(s) kept here, never sent"] if status.local_events else []),
         f"Dropped:      {status.counters.dropped} event(s) (outbox full or rejected by the server)",
         f"Turn off:     {DISABLE_HINT}",
         f"Inspect:      {INSPECT_HINT}",
@@ -158,6 +180,7 @@ def _status_json(status: TelemetryStatus, now: datetime) -> dict[str, object]:
     not_sending = status.not_sending_because
     return {
         "enabled": status.consent.enabled,
+        "mode": str(status.mode),
         "sending": status.sending,
         "source": str(status.consent.source),
         "explanation": consent_explanation(status.consent, status.config),
@@ -177,7 +200,12 @@ def _status_json(status: TelemetryStatus, now: datetime) -> dict[str, object]:
             if last
             else None
         ),
+        "consent_record": telemetry_consent.record_json(status),
+        "consent_record_problem": None if status.record.problem is None else str(status.record.problem),
+        "policy_hash": status.policy_hash,
+        "not_consented": [addition_text(addition) for addition in status.additions],
         "pending_events": status.pending,
+        "local_events": status.local_events,
         "dropped_events": status.counters.dropped,
         "debug_preview": status.debug,
         "disable": DISABLE_HINT,
@@ -217,13 +245,26 @@ def inspect(ctx: typer.Context) -> None:
 
 
 @app.command("clear")
-def clear(ctx: typer.Context) -> None:
+def clear(
+    ctx: typer.Context,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also remove the consent record, the sent log, the counters and every other telemetry file "
+            "(config.yaml stays), and print the removed id.",
+        ),
+    ] = False,
+) -> None:
     """Delete the anonymous id and the events not yet sent under it. Consent is unchanged; if telemetry is on,
-    the next event gets a new random id."""
+    the next event gets a new random id. With --all: every telemetry file but config.yaml."""
     from archon.telemetry.identity import delete_identity  # startup time: see the top of this module
     from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
+    if everything:
+        telemetry_consent.clear_all(application)
+        return
     # Pending events carry the old id: sent later, they would arrive next to (often in one request with) events
     # under the new id and link the two. The id goes first, so a run still going (which checks the id file before
     # each event) records under a new id from now on, and whatever it queued before is deleted here.
@@ -238,10 +279,19 @@ def clear(ctx: typer.Context) -> None:
     else:
         typer.echo("There was no anonymous id to delete.")
     typer.echo(f"Deleted {deleted} pending event(s) that had not been sent.")
-    typer.echo(f"Telemetry itself is unchanged ({_consent(application)[1]}).")
+    typer.echo(f"Telemetry itself is unchanged ({telemetry_consent.current_consent(application)[1]}).")
 
 
 @app.command("policy")
-def policy() -> None:
-    """Print the link to the telemetry policy (what is sent, why, and how to turn it off)."""
-    typer.echo(POLICY_URL)
+def policy(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the policy as JSON, with its hash.")] = False,
+) -> None:
+    """Print everything this archon can send: each event and property, its type, its values and why, with the
+    policy's hash and link. Offline; records nothing."""
+    import json  # startup time: see the top of this module
+
+    from archon.cli.telemetry_policy import policy_document, policy_text
+
+    document = policy_document(ctx.find_root().command)
+    typer.echo(json.dumps(document, indent=2) if as_json else policy_text(document))

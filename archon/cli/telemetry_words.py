@@ -6,10 +6,18 @@ message changes here and nowhere else.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from archon.buildinfo import BuildInfo
 from archon.config import ConfigState
 from archon.telemetry.consent import ConfigSetting, Consent, ConsentProblem, ConsentSource, config_setting
 from archon.telemetry.first_run import POLICY_URL
+
+if TYPE_CHECKING:  # loaded only by the commands and runs that word them
+    from archon.telemetry.consent_record import ConsentRecord, RecordState
+    from archon.telemetry.consented_policy import Addition
+    from archon.telemetry.recorder import PolicyNotice
+    from archon.telemetry.reset import ResetReport
 
 __all__ = [
     "DISABLE_HINT",
@@ -17,11 +25,18 @@ __all__ = [
     "KEY_EMBEDDED",
     "KEY_NONE",
     "NOT_SENDING",
+    "RULE_MEANINGS",
+    "addition_text",
     "consent_explanation",
     "consent_problem",
     "consent_reason",
+    "consent_record_line",
+    "deletion_request_lines",
     "first_run_notice",
+    "policy_notice",
 ]
+
+DELETION_URL = f"{POLICY_URL}#deleting-what-was-sent"
 
 DISABLE_HINT = "archon telemetry off (or set DO_NOT_TRACK=1, which always wins)"
 INSPECT_HINT = "archon telemetry inspect"
@@ -29,6 +44,11 @@ KEY_EMBEDDED = "embedded at build time"
 KEY_NONE = "none: development build"
 NOT_SENDING = {
     "off": "telemetry is off",
+    "local-only": "local-only mode: events are kept on this machine and never sent",
+    "no-consent-record": (
+        "telemetry is on in config.yaml, but there is no consent record, so nothing is recorded; "
+        "`archon telemetry on` records your consent to this version's policy"
+    ),
     "no-key": "this is a development build with no telemetry key embedded, so nothing can be sent",
     "debug-preview": "ARCHON_TELEMETRY_DEBUG is set: events are printed to stderr instead of being sent",
 }
@@ -36,14 +56,16 @@ NOT_SENDING = {
 _CONFIG_NOTE = {
     ConfigSetting.ON: "config.yaml (enabled)",
     ConfigSetting.OFF: "config.yaml (disabled)",
+    ConfigSetting.LOCAL: "config.yaml (local-only)",
     ConfigSetting.UNSET: "config.yaml (not set)",
     ConfigSetting.INVALID: "config.yaml (unreadable or invalid)",
 }
 
 
 def consent_explanation(consent: Consent, config: ConfigState) -> str:
-    """One line: on or off, and which rule decided (``config`` is what config.yaml says now)."""
-    return f"{'on' if consent.enabled else 'off'}: {consent_reason(consent, config)}"
+    """One line: on, off or local-only, and which rule decided (``config`` is what config.yaml says now)."""
+    state = "local-only" if consent.local_only else "on" if consent.enabled else "off"
+    return f"{state}: {consent_reason(consent, config)}"
 
 
 def consent_reason(consent: Consent, config: ConfigState) -> str:  # noqa: PLR0911 - one sentence per rule
@@ -58,6 +80,8 @@ def consent_reason(consent: Consent, config: ConfigState) -> str:  # noqa: PLR09
             return "ARCHON_TELEMETRY has a value that was not understood"
         case ConsentSource.ARCHON_TELEMETRY:
             return f"ARCHON_TELEMETRY={(consent.value or '').strip().lower()}, {overrides}"
+        case ConsentSource.CONFIG if consent.local_only:
+            return "telemetry.local_only is true in config.yaml: events are kept on this machine, never sent"
         case ConsentSource.CONFIG if consent.problem is not None:
             return "config.yaml could not be understood, so telemetry stays off"
         case ConsentSource.CONFIG:
@@ -66,7 +90,7 @@ def consent_reason(consent: Consent, config: ConfigState) -> str:  # noqa: PLR09
             return "telemetry is off by default; `archon telemetry on` opts in"
 
 
-def consent_problem(consent: Consent) -> str | None:
+def consent_problem(consent: Consent) -> str | None:  # noqa: PLR0911 - one sentence per problem
     """What was not understood, and what archon did about it; None when everything was understood."""
     match consent.problem:
         case None:
@@ -81,6 +105,14 @@ def consent_problem(consent: Consent) -> str | None:
             )
         case ConsentProblem.VALUE_NOT_UNDERSTOOD if consent.source is ConsentSource.ARCHON_TELEMETRY:
             return f"ARCHON_TELEMETRY={consent.value!r} was not understood (use on or off); treated as off"
+        case ConsentProblem.LOCAL_ONLY_WINS:
+            return (
+                "telemetry.enabled is true but so is telemetry.local_only (an older archon's `telemetry on`?): "
+                "local-only, which never sends, wins; `archon telemetry on` turns sending on"
+            )
+        case ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD:
+            path = consent.config.path if consent.config is not None else "config.yaml"
+            return f"telemetry.local_only in {path} must be true or false, not {consent.value}; treated as off"
         case _:
             path = consent.config.path if consent.config is not None else "config.yaml"
             return f"telemetry.enabled in {path} must be true or false, not {consent.value}"
@@ -92,6 +124,8 @@ def first_run_notice(*, consent: Consent, config: ConfigState, build: BuildInfo)
         state = f"Anonymous usage telemetry is ON ({consent_reason(consent, config)})."
     elif consent.enabled:
         state = "Anonymous usage telemetry is on, but this development build has no telemetry key: nothing is sent."
+    elif consent.local_only and build.key_embedded:
+        state = "Telemetry is LOCAL-ONLY: events are recorded on this machine (`archon telemetry inspect`), never sent."
     else:
         state = "archon can send anonymous usage telemetry. It is OFF: nothing is recorded or sent."
     lines = [
@@ -103,3 +137,80 @@ def first_run_notice(*, consent: Consent, config: ConfigState, build: BuildInfo)
         "This notice is shown once.",
     ]
     return "\n".join(lines)
+
+
+RULE_MEANINGS = {
+    "archon-command-name": "the name of one of archon's own commands or subcommands",
+    "archon-bundled-workflow-name": "the name of a workflow shipped with this archon",
+    "archon-error-class-name": "the name of an error class archon itself defines",
+    "archon-function-name": "the bare name of a function in archon's own code (never a path or a line)",
+    "archon-build-version": "this archon's version",
+    "archon-build-commit": "the first 8 characters of the commit this archon was built from",
+    "python-sys-platform": "the operating system, as Python names it (`sys.platform`: linux, darwin, win32, ...)",
+    "cpu-architecture": "the CPU architecture (x86_64, arm64, ...)",
+    "python-major-minor": "the Python version, major.minor",
+}
+"""What each value rule of the policy admits (``archon telemetry policy``, docs/telemetry.md)."""
+
+
+def addition_text(addition: Addition) -> str:
+    """One thing this version would send beyond the consent, as a phrase."""
+    place = f"`{addition.event}`" if addition.event else "every event"
+    match addition.kind:
+        case "event":
+            return f"the event `{addition.event}`"
+        case "property":
+            return f"the property `{addition.prop}` on {place}"
+        case "values":
+            values = ", ".join(f"`{value}`" for value in addition.values)
+            return f"the value(s) {values} of `{addition.prop}` on {place}"
+        case "changed":
+            return f"a new type or set of values for `{addition.prop}` on {place}"
+        case "fixed":
+            return f"a change to the privacy flag `{addition.prop}` on every event"
+        case _:
+            return "a policy format your consent record does not have"
+
+
+def consent_record_line(record: ConsentRecord) -> str:
+    """The consent record in one line (``status``)."""
+    how = "with `archon telemetry on`" if record.how == "command" else "through ARCHON_TELEMETRY=on"
+    checked = "" if record.hash_matches() else "; the hash no longer matches the policy in it (edited by hand?)"
+    return f"given {record.consented_at} {how}, archon {record.archon_version}, policy {record.policy_hash}{checked}"
+
+
+def _record_trouble(state: RecordState) -> str:
+    if state.problem is None:
+        return "there is no consent record"
+    return f"the consent record could not be {'read' if state.problem == 'unreadable' else 'understood'}"
+
+
+def policy_notice(notice: PolicyNotice, consent_path: object) -> str:
+    """The one-time notice (stderr) that some of what this version would send is not recorded, and why."""
+    record = notice.record.record
+    if record is None:
+        lines = [
+            f"archon: telemetry is on in config.yaml, but {_record_trouble(notice.record)} ({consent_path}),",
+            "  so nothing is recorded or sent. `archon telemetry on` records your consent to this version's policy",
+            "  (`archon telemetry policy` shows it first).",
+        ]
+    else:
+        lines = [
+            f"archon: this version would also send what you have not consented to "
+            f"(your consent of {record.consented_at} was to archon {record.archon_version}'s policy):",
+            *(f"  - {addition_text(addition)}" for addition in notice.additions),
+            "  None of it is recorded or sent. `archon telemetry on` accepts it; "
+            "`archon telemetry policy` shows everything this version can send.",
+        ]
+    return "\n".join([*lines, "This notice is shown once."])
+
+
+def deletion_request_lines(report: ResetReport) -> list[str]:
+    """What ``clear --all`` says about the removed id and what was already sent under it."""
+    if report.distinct_id is None:
+        return ["There was no anonymous id to remove."]
+    return [
+        f"Removed the anonymous id {report.distinct_id}.",
+        "Events already sent under it stay on the server until its retention ends (1 year). To have them deleted",
+        f"sooner, ask the project with that id (nothing else is needed): {DELETION_URL}",
+    ]

@@ -26,6 +26,7 @@ from tests.support.ingest import IngestServer
 
 STATUS_KEYS = {
     "enabled",
+    "mode",
     "sending",
     "source",
     "explanation",
@@ -37,7 +38,12 @@ STATUS_KEYS = {
     "key",
     "key_status",
     "last_event",
+    "consent_record",
+    "consent_record_problem",
+    "policy_hash",
+    "not_consented",
     "pending_events",
+    "local_events",
     "dropped_events",
     "debug_preview",
     "disable",
@@ -354,6 +360,9 @@ def test_next_run_after_clear_gets_a_new_identity(invoke: Invoke, paths: ArchonP
     assert {event["distinct_id"] for event in Outbox(paths).pending()} == {new.distinct_id}
 
 
-def test_policy_prints_the_link(invoke: Invoke) -> None:
-    result = invoke("telemetry", "policy")
-    assert result.stdout.strip() == POLICY_URL
+def test_policy_prints_the_link_and_the_hash(invoke: Invoke) -> None:
+    shown = json.loads(invoke("telemetry", "policy", "--json").stdout)
+    text = invoke("telemetry", "policy").stdout
+    assert POLICY_URL in text
+    assert shown["policy_url"] == POLICY_URL
+    assert shown["policy_hash"] in text

@@ -172,7 +172,8 @@ def test_do_not_track_sends_nothing_although_config_says_on(archon: WheelArchon,
         archon.run(*args, env={"DO_NOT_TRACK": value})
     archon.quiet()
     assert archon.received() == []
-    assert not any((archon.home / "telemetry").rglob("*.json"))
+    recorded = [path for path in (archon.home / "telemetry").rglob("*.json") if path.name != "consent.json"]
+    assert recorded == []  # no event file; consent.json is the record `telemetry on` wrote
 
 
 def test_do_not_track_zero_enables_nothing(archon: WheelArchon) -> None:
@@ -358,7 +359,8 @@ def test_dev_build_never_sends_and_status_says_why(archon: WheelArchon, tmp_path
     assert "no telemetry key" in status["not_sending_because"]
     dev.quiet()
     assert archon.received() == []
-    assert not (archon.home / "telemetry").exists()
+    # Nothing recorded: the only telemetry file is the consent record `telemetry on` wrote.
+    assert [path.name for path in (archon.home / "telemetry").rglob("*")] == ["consent.json"]
 
 
 def test_no_flusher_is_left_behind(archon: WheelArchon) -> None:
