@@ -9,8 +9,6 @@ the tables (events, properties, their types and allowed values, the reasons) com
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 import typing
 from collections.abc import Iterable
@@ -19,11 +17,12 @@ from typing import Any
 
 import typer.main
 
-import archon
 from archon.cli.app import app
 from archon.cli.invocation import command_vocabulary
-from archon.errors import ArchonError
+from archon.cli.telemetry_words import RULE_MEANINGS
 from archon.telemetry import schema
+from archon.telemetry.policy import RULES, build_policy, policy_hash
+from archon.telemetry.vocabulary import PYTHON_BUILTIN_ERRORS, archon_error_class_names
 from archon.workflows.bundled import bundled_workflow_names
 from build_tools.cli_docs import render_cli_page
 
@@ -41,6 +40,11 @@ _VOCABULARY_TEXT: dict[str, str] = {
     "workflow_name": "text: a bundled workflow name (listed below) or `user-defined`",
     "error_class": "text: an error class name (listed below) or `other`",
     "where": "text: an archon function name or `other`",
+    "archon_version": "text: this archon's version",
+    "archon_commit": "text: the commit this archon was built from",
+    "platform": "text: the operating system, as Python names it",
+    "arch": "text: the CPU architecture",
+    "python": "text: Python's version, major.minor",
 }
 
 
@@ -103,18 +107,7 @@ def workflow_names() -> frozenset[str]:
 
 
 def archon_error_classes() -> frozenset[str]:
-    """Every ArchonError subclass defined in the archon package (importing each module to find them)."""
-    for module in pkgutil.walk_packages(archon.__path__, prefix="archon."):
-        if module.name != "archon.__main__":
-            importlib.import_module(module.name)
-    found: set[str] = set()
-    pending: list[type[ArchonError]] = [ArchonError]
-    while pending:
-        cls = pending.pop()
-        if cls.__module__ == "archon" or cls.__module__.startswith("archon."):
-            found.add(cls.__name__)
-        pending.extend(cls.__subclasses__())
-    return frozenset(found)
+    return archon_error_class_names()
 
 
 # How each install channel is told, at run time (archon/install_channel.py). Keyed by the vocabulary itself, so a
@@ -155,6 +148,11 @@ def render_telemetry_page() -> str:
         "{{WORKFLOWS}}": _bullets(workflow_names(), empty="(none are shipped yet)"),
         "{{ERROR_CLASSES}}": _bullets(archon_error_classes(), empty="(none)"),
         "{{INSTALL_METHODS}}": _install_channels_section(),
+        "{{BUILTIN_ERRORS}}": _bullets(PYTHON_BUILTIN_ERRORS, empty="(none)"),
+        "{{POLICY_HASH}}": policy_hash(build_policy()),
+        "{{RULES}}": "\n".join(
+            f"- `{rule}`: {RULE_MEANINGS[rule]}" for rule in sorted({rule for rule, _ in RULES.values()})
+        ),
     }
     for placeholder, text in sections.items():
         if placeholder not in template:
