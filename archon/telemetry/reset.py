@@ -2,7 +2,8 @@
 
 That is the anonymous id, the consent record, the outbox (waiting and in flight), the local-only events, the
 sent log, the delivery counters, the policy notice's marker, the locks and any temp file a killed writer left,
-then the empty ``telemetry/`` directory. ``config.yaml`` (and the first-run marker, which holds nothing) stay:
+then the empty ``telemetry/`` directory. ``config.yaml`` (with ``.config-cache``, its telemetry section cached, and
+the first-run marker, which holds nothing) stays:
 turning telemetry off is ``archon telemetry off``. With the record gone, consent from ``config.yaml`` records
 nothing until ``archon telemetry on`` is run again.
 

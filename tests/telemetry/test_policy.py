@@ -12,7 +12,7 @@ import pytest
 from archon.telemetry import policy as policy_module
 from archon.telemetry import schema
 from archon.telemetry.policy import RULES, build_policy, canonical_bytes, policy_hash, property_spec
-from archon.telemetry.schema import Event, SafeName, Vocabulary, prop
+from archon.telemetry.schema import Properties, SafeName, Vocabulary, prop
 from archon.telemetry.vocabulary import PYTHON_BUILTIN_ERRORS, error_class
 from build_tools.docs import render_telemetry_page
 
@@ -69,9 +69,11 @@ def test_prose_does_not_change_the_hash(monkeypatch: pytest.MonkeyPatch) -> None
     assert policy_hash(build_policy()) == before
 
 
-class _WithMemory(Event):
+class _WithMemory(Properties):
+    """A test build's ``cli.command_completed`` with one more property (not an ``Event`` subclass, which would
+    register it as one of archon's events)."""
+
     NAME = "cli.command_completed"
-    WHY = "A test build's event with one more property."
 
     command: SafeName = prop("", vocabulary="command")
     subcommand: SafeName = prop("", vocabulary="command")
@@ -141,9 +143,7 @@ def test_free_text_cannot_be_described() -> None:
     with pytest.raises(TypeError, match="vocabulary"):
         property_spec(None, str)
 
-    class Free(Event):
-        NAME = "test.free"
-        WHY = ""
+    class Free(Properties):
         note: str = prop("anything at all")
 
     with pytest.raises(TypeError, match=r"Free\.note"):
