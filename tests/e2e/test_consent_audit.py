@@ -19,9 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.e2e.processes import wait_for_no_flusher
+from tests.e2e.wheel_archon import ARRIVAL_TIMEOUT, WheelArchon
 from tests.support.artefacts import REPO_ROOT, InstalledArchon, build_env, install_wheel
 from tests.support.ingest import IngestServer
 
@@ -38,8 +37,6 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts left-behind processes with prctl"),
 ]
 
-ARRIVAL_TIMEOUT = 30.0
-QUIET_SECONDS = 1.0
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 
 # Runs a command as a child subreaper (Linux prctl), so that every process the command leaves behind (a detached
@@ -71,34 +68,15 @@ def policy_hash(policy: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(policy)).hexdigest()
 
 
-@dataclass
-class Archon:
-    """An installed archon run in a clean environment with its own ARCHON_HOME and working directory."""
-
-    executable: Path
-    home: Path
-    cwd: Path
-    ingest: IngestServer
-
-    def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
-        return {**os.environ, "ARCHON_HOME": str(self.home), **(env or {})}
-
-    def run(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(self.executable), *args],
-            env=self._env(env),
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+class Archon(WheelArchon):
+    """The wheel tests' harness, plus what these tests read: JSON output, the consent record, inspect, and runs
+    whose left-behind processes are counted."""
 
     def run_reaped(self, *args: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Run, then wait for every process the run left behind; ``left_behind`` counts them."""
         done = subprocess.run(
             [sys.executable, "-c", _REAPER, str(self.executable), *args],
-            env=self._env(env),
+            env={**os.environ, "ARCHON_HOME": str(self.home), **(env or {})},
             cwd=self.cwd,
             capture_output=True,
             text=True,
@@ -120,31 +98,6 @@ class Archon:
     @property
     def consent_file(self) -> Path:
         return self.telemetry_dir / "consent.json"
-
-    def identity(self) -> str | None:
-        path = self.home / "telemetry-id"
-        return path.read_text(encoding="ascii").strip() if path.exists() else None
-
-    def opt_in(self) -> str:
-        result = self.run("telemetry", "on")
-        assert result.returncode == 0, result.stderr
-        identity = self.identity()
-        assert identity is not None
-        return identity
-
-    def received(self, distinct_id: str | None = None) -> list[dict[str, Any]]:
-        return [e for e in self.ingest.events() if distinct_id is None or e.get("distinct_id") == distinct_id]
-
-    def wait_for(self, count: int, distinct_id: str | None = None) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + ARRIVAL_TIMEOUT
-        while len(self.received(distinct_id)) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.received(distinct_id)
-
-    def quiet(self) -> None:
-        """Let any sender finish, then watch a little longer: whatever was going to arrive has arrived."""
-        wait_for_no_flusher(self.home, self.cwd, timeout=ARRIVAL_TIMEOUT)
-        time.sleep(QUIET_SECONDS)
 
     def inspect(self) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self.json("telemetry", "inspect")["events"]
@@ -358,7 +311,7 @@ def test_a_property_missing_from_the_record_is_not_sent_until_on_accepts_it(arch
     json.loads(first.stdout)  # the notice never reaches stdout, nor --json output
     assert "duration_ms" in first.stderr
     assert "archon telemetry on" in first.stderr
-    received = archon.wait_for(2, distinct_id)
+    received = archon.wait_for(distinct_id, 2)
     assert [e["event"] for e in received] == ["cli.command_invoked", "cli.command_completed"]
     assert "duration_ms" not in received[1]["properties"]
     assert received[1]["properties"]["exit_code"] == 0
@@ -371,7 +324,7 @@ def test_a_property_missing_from_the_record_is_not_sent_until_on_accepts_it(arch
     second = archon.run("version")
     assert second.returncode == 0, second.stderr
     assert "duration_ms" not in second.stderr  # the notice is shown once
-    assert len(archon.wait_for(4, distinct_id)) == 4
+    assert len(archon.wait_for(distinct_id, 4)) == 4
     archon.quiet()
     assert all("duration_ms" not in e["properties"] for e in _completed(archon.received(distinct_id)))
 
@@ -379,7 +332,7 @@ def test_a_property_missing_from_the_record_is_not_sent_until_on_accepts_it(arch
     assert json.loads(archon.consent_file.read_text(encoding="utf-8"))["policy"] == current
     third = archon.run("version")
     assert "duration_ms" not in third.stderr
-    received = archon.wait_for(6, distinct_id)
+    received = archon.wait_for(distinct_id, 6)
     assert isinstance(_completed(received)[-1]["properties"]["duration_ms"], int)
 
 
@@ -392,14 +345,14 @@ def test_env_consent_covers_this_build_for_that_process_only(archon: Archon) -> 
     by_env = archon.run("version", env={"ARCHON_TELEMETRY": "on"})
     assert by_env.returncode == 0, by_env.stderr
     assert "duration_ms" not in by_env.stderr  # nothing is held back, so there is nothing to announce
-    received = archon.wait_for(2, distinct_id)
+    received = archon.wait_for(distinct_id, 2)
     assert isinstance(_completed(received)[0]["properties"]["duration_ms"], int)
     archon.quiet()
     assert archon.consent_file.read_bytes() == stored  # not written: that consent was for that process only
 
     by_config = archon.run("version")
     assert "duration_ms" in by_config.stderr
-    received = archon.wait_for(4, distinct_id)
+    received = archon.wait_for(distinct_id, 4)
     assert "duration_ms" not in _completed(received)[-1]["properties"]
 
 
@@ -415,7 +368,7 @@ def test_narrowing_needs_no_new_consent(archon: Archon) -> None:
     result = archon.run("version")
     assert result.returncode == 0, result.stderr
     assert "archon telemetry on" not in result.stderr
-    received = archon.wait_for(2, distinct_id)
+    received = archon.wait_for(distinct_id, 2)
     assert [e["event"] for e in received] == ["cli.command_invoked", "cli.command_completed"]
     assert {"command", "subcommand", "exit_code", "duration_ms"} <= set(received[1]["properties"])
 
@@ -449,7 +402,7 @@ def test_local_mode_keeps_events_here_and_never_sends_them(archon: Archon) -> No
     sent = archon.run_reaped("version")
     assert sent["returncode"] == 0, sent["stderr"]
     assert sent["left_behind"] >= 1  # the same check does see a sender when one is started
-    received = archon.wait_for(2, distinct_id)
+    received = archon.wait_for(distinct_id, 2)
     archon.quiet()
     assert [e["event"] for e in archon.received()] == ["cli.command_invoked", "cli.command_completed"]
     assert {e["uuid"] for e in received}.isdisjoint(e["uuid"] for e in local)
@@ -465,7 +418,7 @@ def _files(root: Path) -> list[str]:
 def test_clear_all_leaves_no_telemetry_file_but_the_config(archon: Archon) -> None:
     distinct_id = archon.opt_in()
     assert archon.run("version").returncode == 0
-    archon.wait_for(2, distinct_id)
+    archon.wait_for(distinct_id, 2)
     archon.quiet()  # sent: the sent log and the delivery counters exist
     archon.ingest.reset("unavailable")
     assert archon.run("version").returncode == 0
