@@ -34,6 +34,7 @@ from archon.telemetry.recorder import Recorder
 from archon.telemetry.schema import CliCommandCompleted, SafeName
 from archon.telemetry.upload.launch import start_flusher
 from benchmarks.keyed_archon import TEST_KEY, describe_machine, percentile
+from tests.support.consent import consent_on
 from tests.support.delivery import make_event
 
 EVENT = CliCommandCompleted(command=SafeName("version"), subcommand=SafeName(""), exit_code=0, duration_ms=3)
@@ -41,8 +42,11 @@ EVENT = CliCommandCompleted(command=SafeName("version"), subcommand=SafeName("")
 
 def _session(home: Path, *, enabled: bool) -> Recorder:
     paths = ArchonPaths(home)
-    set_config_value(paths.config, ("telemetry", "enabled"), enabled)
     build = current_build()._replace(posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9")
+    if enabled:
+        consent_on(paths, build=build)  # as `archon telemetry on`: config.yaml and the consent record
+    else:
+        set_config_value(paths.config, ("telemetry", "enabled"), False)
     runtime = Runtime(env={}, home=home, cwd=home)
     consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
     return Recorder(runtime=runtime, paths=paths, build=build, consent=consent, show=lambda _: None)

@@ -153,13 +153,9 @@ class ConsentedPolicy:
             rule = allowed.get(name, False)
             if rule is True or (isinstance(rule, _Values) and rule.admits(value)):
                 kept[name] = value
-        return StoredEvent(
-            event=stored["event"],
-            distinct_id=stored["distinct_id"],
-            uuid=stored["uuid"],
-            timestamp=stored["timestamp"],
-            properties=kept,
-        )
+        filtered = stored.copy()
+        filtered["properties"] = kept
+        return filtered
 
 
 def _changed_flags(build: Mapping[str, PropertyValue], consented: object) -> list[str]:
