@@ -67,7 +67,8 @@ def on(ctx: typer.Context) -> None:
     typer.echo(f"See exactly what is sent: {INSPECT_HINT}")
     typer.echo(f"Turn it off:              {DISABLE_HINT}")
     typer.echo(f"Policy:                   {POLICY_URL}")
-    telemetry_consent.report_consent(application, record, accepted)
+    local = telemetry_consent.clear_local(application)  # never sent, and never to be, now that sending is on
+    telemetry_consent.report_consent(application, record, accepted, local)
     reason = _overridden(application, wanted="on")
     if reason is not None:
         telemetry_consent.warn(f"config.yaml now says on, but telemetry stays {reason}")

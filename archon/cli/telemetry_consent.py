@@ -91,15 +91,14 @@ def record_consent(application: Application) -> tuple[list[Addition], ConsentRec
     return accepted, record
 
 
-def report_consent(application: Application, record: ConsentRecord, accepted: list[Addition]) -> None:
-    """What ``on`` says about the record it wrote, and deletes the local-only events (never sent)."""
+def report_consent(application: Application, record: ConsentRecord, accepted: list[Addition], local: int) -> None:
+    """What ``on`` says about the record it wrote, and about the ``local`` local-only events it deleted."""
     typer.echo(
         f"Consent recorded in {application.paths.consent_record}: this version's policy, {record.policy_hash} "
         "(`archon telemetry policy` shows it). A later version sends nothing more until you run this again."
     )
     for addition in accepted:
         typer.echo(f"  This accepts what this version adds: {addition_text(addition)}")
-    local = clear_local(application)
     if local:
         typer.echo(f"Deleted {local} event(s) kept in local-only mode; they were never sent, and never will be.")
 
