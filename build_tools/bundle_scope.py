@@ -36,13 +36,15 @@ def _needs(requirement: Requirement, extras: Iterable[str] = ()) -> bool:
 def runtime_closure(requirements: Iterable[str], installed: Iterable[Distribution]) -> frozenset[str]:
     """Normalised names of the distributions ``requirements`` need at run time, transitively, as installed."""
     by_name = {_name(str(dist.metadata["Name"])): dist for dist in installed}
-    pending = [Requirement(text) for text in requirements]
+    pending = [requirement for requirement in map(Requirement, requirements) if _needs(requirement)]
     closure: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()  # a name again with other extras needs those extras' requirements
     while pending:
-        requirement = pending.pop()
+        requirement = pending.pop()  # its marker held where it was required
         name = _name(requirement.name)
-        if name in closure or not _needs(requirement):
+        if (name, frozenset(requirement.extras)) in seen:
             continue
+        seen.add((name, frozenset(requirement.extras)))
         closure.add(name)
         dist = by_name.get(name)
         for text in (dist.requires or []) if dist is not None else []:
