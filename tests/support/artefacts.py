@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "InstalledArchon", "build_env", "build_wheel", "install_wheel"]
+__all__ = ["REPO_ROOT", "InstalledArchon", "build_env", "build_wheel", "install_wheel", "uv_cache_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_INPUTS = (
@@ -57,6 +57,11 @@ def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.Compl
 
 # Captured at import, before the isolation fixture points HOME at a temp dir, so every test shares uv's cache.
 _UV_CACHE_DIR = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
+
+
+def uv_cache_dir() -> str:
+    """uv's cache, shared by every test (the isolation fixture moves HOME, where uv would look for it)."""
+    return _UV_CACHE_DIR
 
 
 def _uv() -> list[str]:

@@ -13,13 +13,23 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.support.artefacts import REPO_ROOT, build_env
 from tests.support.worktree import snapshot, tree_state
 
-__all__ = ["FROZEN_COMMIT", "FROZEN_VERSION", "FrozenArchon", "build_frozen_archon", "run_build_script"]
+__all__ = [
+    "FROZEN_COMMIT",
+    "FROZEN_TAG",
+    "FROZEN_VERSION",
+    "FrozenArchon",
+    "build_frozen_archon",
+    "pyz_modules",
+    "run_build_script",
+]
 
-FROZEN_VERSION = "9.8.7"
+FROZEN_TAG = "v9.8.7-rc.1"  # a prerelease tag, as a maintainer would push it
+FROZEN_VERSION = "9.8.7rc1"  # its PEP 440 normal form: what every artefact of the build must carry
 FROZEN_COMMIT = "0123abcd"
 
 
@@ -42,6 +52,18 @@ class FrozenArchon:
     @property
     def executable(self) -> Path:
         return self.folder / ("archon.exe" if os.name == "nt" else "archon")
+
+    @property
+    def archive(self) -> Path:
+        return self.dist / (self.folder.name + (".zip" if self.target.startswith("windows-") else ".tar.gz"))
+
+    @property
+    def wheel(self) -> Path:
+        return self.dist / f"archon_cli-{FROZEN_VERSION}-py3-none-any.whl"
+
+    @property
+    def sdist(self) -> Path:
+        return self.dist / f"archon_cli-{FROZEN_VERSION}.tar.gz"
 
     def run(
         self, *args: str, home: Path, env: Mapping[str, str] | None = None, timeout: float = 60
@@ -85,7 +107,7 @@ def build_frozen_archon(work: Path, *, key: str, host: str) -> FrozenArchon:
     inputs = {
         "POSTHOG_PUBLIC_KEY": key,
         "POSTHOG_HOST": host,
-        "VERSION": f"v{FROZEN_VERSION}",
+        "VERSION": FROZEN_TAG,
         "GIT_COMMIT": FROZEN_COMMIT,
         "ARCHON_REQUIRE_POSTHOG_KEY": "1",
     }
@@ -102,3 +124,12 @@ def build_frozen_archon(work: Path, *, key: str, host: str) -> FrozenArchon:
         tree_before=before,
         tree_after=tree_state(source),
     )
+
+
+def pyz_modules(executable: Path) -> Any:
+    """The PYZ archive embedded in the executable (PyInstaller's own reader); ``.toc`` names every module."""
+    from PyInstaller.archive.readers import PKG_ITEM_PYZ, CArchiveReader
+
+    package = CArchiveReader(str(executable))
+    (name,) = [name for name, entry in package.toc.items() if entry[-1] == PKG_ITEM_PYZ]
+    return package.open_embedded_archive(name)
