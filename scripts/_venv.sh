@@ -24,8 +24,12 @@ case "$RESOLUTION" in locked | lowest-direct) ;; *)
   exit 1
   ;;
 esac
-_venv_bin() {  # DIR NAME: a Windows venv (Git Bash) keeps its executables in Scripts/, everything else in bin/
-  if [ -f "$1/Scripts/$2.exe" ]; then echo "$1/Scripts/$2.exe"; else echo "$1/bin/$2"; fi
+_venv_bin() {  # DIR NAME: on Windows (Git Bash) executables are NAME.exe, in Scripts/ (a venv) or bin/ (pip --target)
+  local candidate
+  for candidate in "$1/Scripts/$2.exe" "$1/bin/$2.exe"; do
+    if [ -f "$candidate" ]; then echo "$candidate"; return; fi
+  done
+  echo "$1/bin/$2"
 }
 
 uv_requirement="$("$PYTHON" -m build_tools.uv_bootstrap uv.lock | tr -d '\r')" || exit 1
