@@ -1,24 +1,23 @@
-"""``python -m archon``: the same entry point as the ``archon`` console script.
+"""The entry point of ``python -m archon`` and of the frozen binary: the CLI, or the detached flusher.
 
-One exception, checked before anything else is imported: the detached telemetry flusher that archon starts as
-``python -P -m archon __archon-telemetry-flush__`` goes straight to the flusher, without loading the CLI, so
-its events reach the server sooner.
+The flusher that archon starts (``python -P -m archon __archon-telemetry-flush__``, or the binary with that one
+argument) is recognised here, before anything else is imported, and goes to its process module, which sets
+itself up (time limit, priority) before it imports the rest of archon. Every other command line goes to the CLI.
 """
 
 from __future__ import annotations
 
 import sys
 
-from archon.telemetry.background import FLUSH_ARGUMENT, run_in_background
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 
 
 def main() -> None:
     if sys.argv[1:] == [FLUSH_ARGUMENT]:
-        run_in_background()  # before the imports below: they are most of the flusher's CPU time
-        from archon.telemetry.flusher import main as flush  # noqa: PLC0415 - only the flusher needs it
+        from archon.telemetry.upload.process import main as flusher
 
-        sys.exit(flush())
-    from archon.cli.app import main as cli  # noqa: PLC0415 - the flusher must not pay for the CLI's imports
+        sys.exit(flusher())
+    from archon.cli.app import main as cli
 
     cli()
 

@@ -1,8 +1,8 @@
 """``config.yaml``: read it without trusting it, write single keys while keeping the user's comments and order.
 
 Reading never raises: a missing file is an empty config, and an unreadable or malformed one is reported as
-:class:`ConfigState` with ``error`` set, so callers (telemetry consent above all) can resolve to a safe default
-and say why.
+:class:`ConfigState` with ``problem`` set (a :class:`ConfigProblem`, plus the system's or the parser's own detail),
+so callers (telemetry consent above all) can resolve to a safe default and the CLI can say why.
 """
 
 from __future__ import annotations
@@ -10,25 +10,53 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
+from archon.private_files import write_atomic
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
-__all__ = ["ConfigState", "read_config", "set_config_value"]
+__all__ = ["ConfigProblem", "ConfigState", "read_config", "set_config_value"]
+
+
+class ConfigProblem(StrEnum):
+    """Why ``config.yaml`` could not be used."""
+
+    UNREADABLE = "unreadable"
+    NOT_UTF8 = "not-utf-8"
+    INVALID_YAML = "invalid-yaml"
+    NOT_A_MAPPING = "not-a-mapping"
+
+
+_PROBLEM_TEXT = {
+    ConfigProblem.UNREADABLE: "cannot be read",
+    ConfigProblem.NOT_UTF8: "is not valid UTF-8",
+    ConfigProblem.INVALID_YAML: "is not valid YAML",
+    ConfigProblem.NOT_A_MAPPING: "must hold a mapping at the top level",
+}
 
 
 @dataclass(frozen=True)
 class ConfigState:
-    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``error`` is set."""
+    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``problem`` is set."""
 
     path: Path
     exists: bool
     data: Mapping[str, Any] = field(default_factory=dict)
-    error: str | None = None
+    problem: ConfigProblem | None = None
+    detail: str | None = None
+    """The system's or the YAML parser's own words for the problem (``Permission denied``), if any."""
+
+    def describe_problem(self) -> str | None:
+        """The problem as a clause for error messages (``/home/u/.archon/config.yaml is not valid YAML (...)``)."""
+        if self.problem is None:
+            return None
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.path} {_PROBLEM_TEXT[self.problem]}{detail}"
 
     def get(self, *keys: str) -> Any:
         """The value at ``keys`` (e.g. ``get("telemetry", "enabled")``), or None if any level is missing."""
@@ -55,22 +83,24 @@ def read_config(path: Path) -> ConfigState:  # noqa: PLR0911 - one return per wa
     except FileNotFoundError:
         return ConfigState(path=path, exists=False)
     except OSError as exc:
-        return ConfigState(path=path, exists=True, error=f"cannot read {path}: {exc.strerror or exc}")
+        return ConfigState(path=path, exists=True, problem=ConfigProblem.UNREADABLE, detail=exc.strerror or str(exc))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return ConfigState(path=path, exists=True, error=f"{path} is not valid UTF-8")
+        return ConfigState(path=path, exists=True, problem=ConfigProblem.NOT_UTF8)
     from ruamel.yaml.error import YAMLError  # startup time: only when there is a file to parse
 
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        return ConfigState(path=path, exists=True, error=f"{path} is not valid YAML ({problem})")
+        detail = getattr(exc, "problem", None)
+        return ConfigState(
+            path=path, exists=True, problem=ConfigProblem.INVALID_YAML, detail=str(detail) if detail else None
+        )
     if data is None:
         return ConfigState(path=path, exists=True)
     if not isinstance(data, Mapping):
-        return ConfigState(path=path, exists=True, error=f"{path} must hold a mapping at the top level")
+        return ConfigState(path=path, exists=True, problem=ConfigProblem.NOT_A_MAPPING)
     return ConfigState(path=path, exists=True, data=data)
 
 
@@ -81,13 +111,11 @@ def set_config_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
     """
     from ruamel.yaml.comments import CommentedMap  # startup time: only commands that write config need it
 
-    from archon.atomic import write_atomic  # startup time: tempfile, only for writing
-
     if not keys:
         raise ValueError("keys must not be empty")
     state = read_config(path)
-    if state.error is not None:
-        raise ConfigError(f"{state.error}; fix or remove it, then try again")
+    if state.problem is not None:
+        raise ConfigError(f"{state.describe_problem()}; fix or remove it, then try again")
     root: Any = state.data if isinstance(state.data, CommentedMap) else CommentedMap(state.data)
     node = root
     for key in keys[:-1]:

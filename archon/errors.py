@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from archon import exit_codes
+
 __all__ = ["ArchonError", "ConfigError", "UsageError"]
 
 
 class ArchonError(Exception):
     """An error with a message meant for the user. ``exit_code`` is what the CLI exits with."""
 
-    exit_code: int = 1
+    exit_code: int = exit_codes.FAILURE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -18,7 +20,7 @@ class ArchonError(Exception):
 class UsageError(ArchonError):
     """The user asked for something archon cannot do as asked (bad flag value, unknown name)."""
 
-    exit_code = 2
+    exit_code = exit_codes.USAGE
 
 
 class ConfigError(ArchonError):

@@ -20,8 +20,8 @@ import sys
 import time
 
 from archon.paths import ArchonPaths
-from archon.telemetry.outbox import DEFAULT_MAX_EVENTS, Outbox
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+from archon.telemetry.outbox.store import DEFAULT_MAX_EVENTS, Outbox
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from benchmarks.keyed_archon import KeyedArchon, describe_machine, percentile
 from tests.support.delivery import make_event
 from tests.support.ingest import IngestServer

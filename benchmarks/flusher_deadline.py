@@ -33,8 +33,8 @@ from collections import Counter
 from pathlib import Path
 
 from archon.paths import ArchonPaths
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from benchmarks.keyed_archon import KeyedArchon, describe_machine
 from tests.support.delivery import make_event
 from tests.support.ingest import IngestServer

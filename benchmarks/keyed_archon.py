@@ -12,11 +12,11 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 
 __all__ = ["Blackhole", "KeyedArchon", "describe_machine", "percentile", "ratio_row"]
@@ -39,6 +39,29 @@ def ratio_row(name: str, baseline: Sequence[float], other: Sequence[float], targ
     verdict = "met" if b / a <= target else "MISSED"
     cells = [name, f"{a * 1e3:.1f}", f"{b * 1e3:.1f}", f"{paired * 1e3:+.1f}", f"{b / a:.3f}", f"<= {target}", verdict]
     return "| " + " | ".join(cells) + " |"
+
+
+def time_process(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run.
+
+    Waits with a blocking ``wait4``: ``subprocess.run(timeout=...)`` polls with sleeps of up to 50 ms, which
+    rounds wall times up to the next poll. ``wait4`` also gives this child's own CPU time. Where there is no
+    ``wait4`` (Windows), a blocking ``wait()`` and no CPU time.
+    """
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(env), cwd=cwd)
+    cpu = 0.0
+    if hasattr(os, "wait4"):
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+    else:  # pragma: no cover - Windows
+        process.wait()
+        wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, argv)
+    return wall, cpu
 
 
 def describe_machine() -> str:
@@ -111,35 +134,26 @@ class KeyedArchon:
         return env
 
     def run(self, home: str, *args: str) -> float:
-        """Run ``archon args`` with ``home``; the wall time until it exited (stdout/stderr captured, as a script
-        capturing ``$(archon ...)`` would)."""
-        start = time.perf_counter()
-        subprocess.run(
-            [str(self.installed.archon), *args],
-            env=self.env(home),
-            cwd=self.root / "work",
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
-        return time.perf_counter() - start
+        """Run ``archon args`` with ``home``; the wall time until it exited (see :func:`time_process`)."""
+        wall, _cpu = time_process([str(self.installed.archon), *args], env=self.env(home), cwd=self.root / "work")
+        return wall
 
     def time_command(self, argv: Sequence[str]) -> float:
-        start = time.perf_counter()
-        subprocess.run(list(argv), cwd=self.root / "work", capture_output=True, check=True, timeout=120)
-        return time.perf_counter() - start
+        wall, _cpu = time_process(list(argv), env=self.env("home-off"), cwd=self.root / "work")
+        return wall
 
     def flushers(self) -> list[int]:
-        """Running flushers started from these homes (found by argv and working directory)."""
+        """Running flushers of these homes (found by argv, and the absolute ``ARCHON_HOME`` archon gives them)."""
         found = []
+        marker = f"ARCHON_HOME={self.root}".encode()
         for entry in Path("/proc").glob("[0-9]*"):
             try:
                 if FLUSH_ARGUMENT.encode() not in (entry / "cmdline").read_bytes().split(b"\0"):
                     continue
-                cwd = os.readlink(entry / "cwd")
+                environ = (entry / "environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if cwd.startswith(str(self.root)):
+            if any(variable.startswith(marker) for variable in environ):
                 found.append(int(entry.name))
         return found
 

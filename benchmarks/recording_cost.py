@@ -15,7 +15,6 @@ directory on the same file system as ``--dir`` (default: the system temp dir).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shutil
 import statistics
 import sys
@@ -25,26 +24,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archon.buildinfo import current_build
-from archon.config import set_config_value
+from archon.config import read_config, set_config_value
+from archon.filelock import FileLock
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import CliCommandCompleted, SafeName
-from archon.telemetry.lock import FileLock
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.session import TelemetrySession
-from archon.telemetry.spawn import spawn_flusher
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.recorder import Recorder
+from archon.telemetry.schema import CliCommandCompleted, SafeName
+from archon.telemetry.upload.launch import start_flusher
 from benchmarks.keyed_archon import TEST_KEY, describe_machine, percentile
 from tests.support.delivery import make_event
 
 EVENT = CliCommandCompleted(command=SafeName("version"), subcommand=SafeName(""), exit_code=0, duration_ms=3)
 
 
-def _session(home: Path, *, enabled: bool) -> TelemetrySession:
+def _session(home: Path, *, enabled: bool) -> Recorder:
     paths = ArchonPaths(home)
     set_config_value(paths.config, ("telemetry", "enabled"), enabled)
-    build = dataclasses.replace(current_build(), posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9")
+    build = current_build()._replace(posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9")
     runtime = Runtime(env={}, home=home, cwd=home)
-    return TelemetrySession(runtime=runtime, paths=paths, build=build, show=lambda _: None)
+    consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
+    return Recorder(runtime=runtime, paths=paths, build=build, consent=consent, show=lambda _: None)
 
 
 def _sample(call: Callable[[], object]) -> float:
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
     running = FileLock(paths.flush_lock)
     running.acquire()
     runtime = Runtime(env={}, home=paths.home, cwd=paths.home, executable=(sys.executable, "-c", "pass"))
-    checks = [_sample(lambda: spawn_flusher(runtime=runtime, paths=paths)) for _ in range(args.samples)]
+    checks = [_sample(lambda: start_flusher(runtime=runtime, paths=paths)) for _ in range(args.samples)]
     running.release()
 
     shutil.rmtree(root, ignore_errors=True)

@@ -30,10 +30,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.keyed_archon import time_process
 
 FLOOR = "floor"
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -84,29 +85,6 @@ def _environment(interpreter: Interpreter, home: Path) -> dict[str, str]:
     return env
 
 
-def _time_once(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one run.
-
-    Waits with a blocking ``wait4``: ``subprocess.run(timeout=...)`` polls with sleeps of up to 50 ms, which
-    rounds wall times up to the next poll. ``wait4`` also gives this child's own CPU time. Where there is no
-    ``wait4`` (Windows), a blocking ``wait()`` and no CPU time.
-    """
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(env), cwd=cwd)
-    cpu = 0.0
-    if hasattr(os, "wait4"):
-        _pid, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        cpu = usage.ru_utime + usage.ru_stime
-    else:  # pragma: no cover - Windows
-        process.wait()
-        wall = time.perf_counter() - start
-    if process.returncode != 0:
-        raise subprocess.CalledProcessError(process.returncode, argv)
-    return wall, cpu
-
-
 def _module_count(argv: list[str], *, env: Mapping[str, str], cwd: Path) -> int:
     """How many modules the command imports (``-X importtime`` lines, the interpreter's own start-up included)."""
     done = subprocess.run(
@@ -133,7 +111,7 @@ def measure(interpreters: list[Interpreter], *, rounds: int, warmup: int, scratc
     def run(case: tuple[Interpreter, str]) -> tuple[float, float]:
         interpreter, name = case
         env, cwd = setups[interpreter.label]
-        return _time_once(interpreter.argv(name), env=env, cwd=cwd)
+        return time_process(interpreter.argv(name), env=env, cwd=cwd)
 
     for _ in range(warmup):  # bytecode, page cache, the first-run notice's marker
         for case in cases:

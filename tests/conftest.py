@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from archon.paths import ArchonPaths
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 from tests.support.binary import FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
@@ -76,6 +77,12 @@ def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(socket.socket, "connect", _guard(socket.socket.connect))
     monkeypatch.setattr(socket.socket, "connect_ex", _guard(socket.socket.connect_ex))
     return home
+
+
+@pytest.fixture
+def paths(isolation: Path) -> ArchonPaths:
+    """The paths under the test's private archon home (nothing is created)."""
+    return ArchonPaths(isolation)
 
 
 def require_tool(name: str) -> str:

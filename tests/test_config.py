@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archon.config import read_config, set_config_value
+from archon.config import ConfigProblem, read_config, set_config_value
 from archon.errors import ConfigError
 
 USER_CONFIG = """\
@@ -24,24 +24,26 @@ extra:
 
 def test_missing_file_is_an_empty_config(tmp_path: Path) -> None:
     state = read_config(tmp_path / "config.yaml")
-    assert (state.exists, state.error, dict(state.data)) == (False, None, {})
+    assert (state.exists, state.problem, dict(state.data)) == (False, None, {})
     assert state.get("telemetry", "enabled") is None
 
 
 @pytest.mark.parametrize(
-    ("content", "problem"),
+    ("content", "problem", "text"),
     [
-        (b"telemetry: [unclosed", "not valid YAML"),
-        (b"\xff\xfe\x00garbage", "not valid UTF-8"),
-        (b"- a\n- list\n", "must hold a mapping"),
+        (b"telemetry: [unclosed", ConfigProblem.INVALID_YAML, "not valid YAML"),
+        (b"\xff\xfe\x00garbage", ConfigProblem.NOT_UTF8, "not valid UTF-8"),
+        (b"- a\n- list\n", ConfigProblem.NOT_A_MAPPING, "must hold a mapping"),
     ],
 )
-def test_unusable_files_are_reported_not_raised(tmp_path: Path, content: bytes, problem: str) -> None:
+def test_unusable_files_are_reported_not_raised(
+    tmp_path: Path, content: bytes, problem: ConfigProblem, text: str
+) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes(content)
     state = read_config(path)
-    assert state.error is not None
-    assert problem in state.error
+    assert state.problem is problem
+    assert text in (state.describe_problem() or "")
     assert dict(state.data) == {}
     assert state.get("telemetry", "enabled") is None
 
@@ -49,8 +51,8 @@ def test_unusable_files_are_reported_not_raised(tmp_path: Path, content: bytes, 
 def test_a_directory_in_place_of_the_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").mkdir()
     state = read_config(tmp_path / "config.yaml")
-    assert state.error is not None
-    assert "cannot read" in state.error
+    assert state.problem is ConfigProblem.UNREADABLE
+    assert state.detail
 
 
 def test_set_keeps_other_keys_comments_and_order(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ WHEEL_CORE = {
     "archon/runtime.py",
     "archon/cli/app.py",
     "archon/cli/version.py",
-    "archon/telemetry/events.py",
+    "archon/telemetry/schema.py",
 }
 SDIST_CORE = {
     "build_tools/constants.py",

@@ -41,17 +41,16 @@ HEAVY = (
     "archon.workflows.process",
     "archon.cli.workflow_render",
     "archon.cli.workflow_events",
-    "archon.telemetry.events",
-    "archon.telemetry.queued",
+    "archon.telemetry.schema",
+    "archon.telemetry.recorder",
     "archon.telemetry.identity",
     "archon.telemetry.outbox",
-    "archon.telemetry.spawn",
     "archon.telemetry.status",
-    "archon.telemetry.flusher",
-    "archon.telemetry.sender",
+    "archon.telemetry.upload.launch",
+    "archon.telemetry.upload.drain",
+    "archon.telemetry.upload.sender",
 )
-FIRST_RUN = ("tempfile",)  # the first-run notice's marker is written atomically (archon.atomic)
-RECORDING = ("archon.telemetry.events", "archon.telemetry.queued", "archon.telemetry.outbox")
+RECORDING = ("archon.telemetry.schema", "archon.telemetry.recorder", "archon.telemetry.outbox")
 
 
 def _env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -107,7 +106,7 @@ def _archon(isolation: Path, tmp_path: Path, *args: str, env: Mapping[str, str] 
 def test_version_imports_nothing_heavy(args: list[str], floor: set[str], isolation: Path, tmp_path: Path) -> None:
     first = _archon(isolation, tmp_path, *args)
     assert "archon.cli.app" in first
-    assert _loaded(first - floor, HEAVY) == list(FIRST_RUN)
+    assert _loaded(first - floor, HEAVY) == []  # the first run writes its marker too, with nothing heavy
     assert _loaded(_archon(isolation, tmp_path, *args) - floor, HEAVY) == []
     assert _loaded(_archon(isolation, tmp_path, *args, env={"DO_NOT_TRACK": "1"}) - floor, HEAVY) == []
 
@@ -145,8 +144,8 @@ from archon.buildinfo import current_build
 from archon.cli.app import run
 from archon.runtime import Runtime
 
-runtime = dataclasses.replace(Runtime.from_os(), executable=())  # never starts a flusher
-build = dataclasses.replace(current_build(), posthog_key=sys.argv[1], posthog_host="http://127.0.0.1:9")
+runtime = Runtime.from_os()._replace(executable=())  # never starts a flusher
+build = current_build()._replace(posthog_key=sys.argv[1], posthog_host="http://127.0.0.1:9")
 code = run(sys.argv[2:], runtime=runtime, build=build)
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
@@ -171,7 +170,7 @@ def _keyed(isolation: Path, tmp_path: Path, *args: str, env: Mapping[str, str] |
 def test_a_keyed_build_with_telemetry_off_loads_no_recording_code(isolation: Path, tmp_path: Path) -> None:
     _keyed(isolation, tmp_path, "version")  # the first run, with its notice
     modules = _keyed(isolation, tmp_path, "version")
-    assert _loaded(modules, [*RECORDING, "archon.telemetry.spawn", "ruamel.yaml", "posthog"]) == []
+    assert _loaded(modules, [*RECORDING, "archon.telemetry.upload.launch", "ruamel.yaml", "posthog"]) == []
 
 
 def test_a_keyed_build_with_telemetry_on_loads_the_recording_code_but_never_posthog(

@@ -4,37 +4,51 @@ changes an exit code."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, ClassVar, NoReturn
 
 import typer
 import typer.main
 
+from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
-from archon.cli import setup as setup_cmd
-from archon.cli import telemetry as telemetry_cmd
-from archon.cli import workflow as workflow_cmd
 from archon.cli.context import Application, EventSink, NullSink, get_app
 from archon.cli.invocation import CommandPath, command_path
-from archon.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_raises
+from archon.cli.lazy_group import LazyGroup
+from archon.cli.signals import Terminated, sigterm_raises
+from archon.cli.telemetry_words import first_run_notice
 from archon.cli.version import render_version, version
+from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
-from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.background import FLUSH_ARGUMENT
-from archon.telemetry.notice import first_run_notice, mark_first_run_done, needs_first_run_notice
-from archon.telemetry.sanitize import error_class, where
-from archon.telemetry.session import TelemetrySession
+from archon.telemetry.consent import Consent, may_record, resolve_consent
+from archon.telemetry.first_run import mark_first_run_done, needs_first_run_notice
+from archon.telemetry.vocabulary import error_class, where
 
 if TYPE_CHECKING:
-    from archon.telemetry.queued import QueuedEvent
+    from archon.telemetry.outbox.event_file import StoredEvent
+    from archon.telemetry.recorder import Recorder
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "app", "main", "run"]
+__all__ = ["app", "main", "run"]
+
+
+class ArchonGroup(LazyGroup):
+    """The root command. Its groups are imported only when named (see :mod:`archon.cli.lazy_group`), in the
+    order ``archon --help`` lists them."""
+
+    lazy_subcommands: ClassVar[Mapping[str, str]] = {
+        "setup": "archon.cli.setup:app",
+        "workflow": "archon.cli.workflow:app",
+        "telemetry": "archon.cli.telemetry:app",
+    }
+
 
 app = typer.Typer(
     name="archon",
+    cls=ArchonGroup,
     help="Run AI coding workflows. Telemetry is opt-in: see `archon telemetry --help`.",
     no_args_is_help=True,
     add_completion=False,
@@ -63,16 +77,13 @@ def root(
 
 
 app.command("version")(version)
-app.command("setup")(setup_cmd.setup)
-app.add_typer(workflow_cmd.app, name="workflow")
-app.add_typer(telemetry_cmd.app, name="telemetry")
 
 
 def _report_error(message: str) -> None:
     typer.echo(f"archon: error: {message}", err=True)
 
 
-def _show_debug_event(event: QueuedEvent) -> None:
+def _show_debug_event(event: StoredEvent) -> None:
     import json  # startup time: only the debug preview prints JSON here
 
     typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
@@ -87,21 +98,23 @@ def _records(path: CommandPath) -> bool:
     return not path.is_("telemetry")
 
 
-def _print_first_run_notice(application: Application, session: TelemetrySession) -> None:
+def _print_first_run_notice(application: Application, consent: Callable[[], Consent]) -> None:
     try:
         if needs_first_run_notice(application.paths):
-            typer.echo(first_run_notice(consent=session.consent(), build=application.build), err=True)
+            decided = consent()
+            config = decided.config or read_telemetry_config(application.paths)
+            typer.echo(first_run_notice(consent=decided, config=config, build=application.build), err=True)
             mark_first_run_done(application.paths)
     except Exception:  # the notice is a courtesy; it never stops a command
         return
 
 
-# The event schema (~15 ms of dataclass creation) is imported only by a run that records: with telemetry off (the
-# default) the commands get a NullSink, and no event is ever built. Hence the imports inside these three.
+# The event schema is imported only by a run that records: with telemetry off (the default) the commands get a
+# NullSink, and no event is ever built. Hence the imports inside these three.
 
 
 def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> None:
-    from archon.telemetry.events import BinaryStartup, CliCommandInvoked  # startup time: see above
+    from archon.telemetry.schema import BinaryStartup, CliCommandInvoked
 
     if build.is_binary:
         sink.record(BinaryStartup())
@@ -109,13 +122,13 @@ def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> Non
 
 
 def _record_uncaught(sink: EventSink, exc: Exception) -> None:
-    from archon.telemetry.events import ErrorUncaught  # startup time: see above
+    from archon.telemetry.schema import ErrorUncaught
 
     sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
 
 
 def _record_completed(sink: EventSink, path: CommandPath, *, exit_code: int, duration_ms: int) -> None:
-    from archon.telemetry.events import CliCommandCompleted  # startup time: see above
+    from archon.telemetry.schema import CliCommandCompleted
 
     sink.record(
         CliCommandCompleted(
@@ -143,13 +156,13 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
             show()
         else:
             _report_error(str(exc))
-        return int(getattr(exc, "exit_code", 2))
+        return int(getattr(exc, "exit_code", exit_codes.USAGE))
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
     except Terminated:
         typer.echo("Terminated.", err=True)
-        return EXIT_TERMINATED
+        return exit_codes.TERMINATED
     except ArchonError as exc:
         _report_error(exc.message)
         return exc.exit_code
@@ -160,8 +173,20 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
             traceback.print_exc()
         else:
             _report_error(f"unexpected internal error ({type(exc).__name__}). Re-run with ARCHON_DEBUG=1 for details.")
-        return 1
-    return result if isinstance(result, int) else 0
+        return exit_codes.FAILURE
+    return result if isinstance(result, int) else exit_codes.OK
+
+
+def _recorder(application: Application, consent: Consent) -> Recorder:
+    from archon.telemetry.recorder import Recorder  # only a run that records loads the recording path
+
+    return Recorder(
+        runtime=application.runtime,
+        paths=application.paths,
+        build=application.build,
+        consent=consent,
+        show=_show_debug_event,
+    )
 
 
 def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None) -> int:
@@ -170,37 +195,34 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     ``build`` defaults to this artefact's build-time constants; tests pass others (e.g. a keyed build).
     """
     argv = list(args)
-    build = build or current_build()
-    if argv[:1] == [FLUSH_ARGUMENT]:  # the detached flusher this CLI starts: no parsing, no telemetry of its own
-        from archon.telemetry.flusher import run_flusher  # startup time: commands never pay for the sender
-
-        return run_flusher(runtime=runtime, paths=ArchonPaths(runtime.home), build=build)
-    application = Application(runtime=runtime, build=build)
-    session = TelemetrySession(
-        runtime=runtime, paths=application.paths, build=application.build, show=_show_debug_event
-    )
+    application = Application(runtime=runtime, build=build or current_build())
+    paths = application.paths
+    # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
+    # and a build without a key reads it only for the first-run notice.
+    consent = functools.cache(lambda: resolve_consent(runtime.env, lambda: read_telemetry_config(paths)))
     root_command = typer.main.get_command(app)
     path = command_path(root_command, argv)
-    recording = _records(path) and session.may_record()
-    sink: EventSink = session if recording else NullSink()
+    recording = _records(path) and may_record(
+        consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug
+    )
+    recorder = _recorder(application, consent()) if recording else None
+    sink: EventSink = recorder or NullSink()
     application.telemetry = sink
     started = runtime.monotonic()
     with sigterm_raises():
-        _print_first_run_notice(application, session)
+        _print_first_run_notice(application, consent)
         exit_code = _invoke(
             lambda: root_command.main(args=argv, prog_name="archon", standalone_mode=False, obj=application),
             application,
             path,
         )
-        try:
-            if recording:
+        if recorder is not None:
+            try:
                 duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
                 _record_completed(sink, path, exit_code=exit_code, duration_ms=duration_ms)
-            session.finish()
-        except (Exception, KeyboardInterrupt, Terminated):  # telemetry never changes an exit code
-            import logging  # startup time: ~10 ms, and only this failure logs
-
-            logging.getLogger(__name__).debug("telemetry: could not finish", exc_info=True)
+                recorder.finish()
+            except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: the exit code stands
+                pass
     return exit_code
 
 

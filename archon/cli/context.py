@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import typer
@@ -12,7 +11,7 @@ from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 
 if TYPE_CHECKING:  # the event schema is loaded only by runs that record (see archon.cli.app)
-    from archon.telemetry.events import Event
+    from archon.telemetry.schema import Event
 
 __all__ = ["Application", "EventSink", "NullSink", "get_app"]
 
@@ -30,11 +29,18 @@ class NullSink:
         return None
 
 
-@dataclass
 class Application:
-    runtime: Runtime
-    build: BuildInfo = field(default_factory=current_build)
-    telemetry: EventSink = field(default_factory=NullSink)
+    """This run: the outside world, the build, and where commands report telemetry (set once the run knows).
+
+    A plain class, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
+    """
+
+    __slots__ = ("build", "runtime", "telemetry")
+
+    def __init__(self, *, runtime: Runtime, build: BuildInfo | None = None, telemetry: EventSink | None = None) -> None:
+        self.runtime = runtime
+        self.build = build or current_build()
+        self.telemetry: EventSink = telemetry or NullSink()
 
     @property
     def paths(self) -> ArchonPaths:

@@ -7,16 +7,17 @@ a typo) is never reported: it becomes ``user-defined``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from archon.telemetry.sanitize import NO_NAME, USER_DEFINED, SafeName, command_name
+from archon.telemetry.vocabulary import NO_NAME, USER_DEFINED, SafeName, command_name
 
 __all__ = ["CommandPath", "command_path", "command_vocabulary"]
 
 
-@dataclass(frozen=True)
-class CommandPath:
+class CommandPath(NamedTuple):
+    """The command and subcommand a command line names, as telemetry may report them."""
+
     command: SafeName
     subcommand: SafeName
 
@@ -24,20 +25,35 @@ class CommandPath:
         return self.command == command and (not subcommands or self.subcommand in subcommands)
 
 
-def _subcommands(node: object) -> Mapping[str, object] | None:
-    """A group's commands by name (click's and typer's vendored click both have ``.commands``), else None."""
-    commands = getattr(node, "commands", None)
-    return commands if isinstance(commands, Mapping) else None
+class _Group:
+    """A click group seen through ``list_commands``/``get_command``, which a lazy group answers by importing only
+    the subcommand asked for (:mod:`archon.cli.lazy_group`)."""
+
+    def __init__(self, group: Any) -> None:
+        self._group = group
+        self._context = group.context_class(group)
+
+    @classmethod
+    def of(cls, node: object) -> _Group | None:
+        return cls(node) if callable(getattr(node, "list_commands", None)) else None
+
+    def names(self) -> list[str]:
+        return [str(name) for name in self._group.list_commands(self._context)]
+
+    def get(self, name: str) -> object | None:
+        command: object | None = self._group.get_command(self._context, name)
+        return command
 
 
 def command_vocabulary(root: object) -> frozenset[str]:
-    """Every command and subcommand name registered below ``root`` (a click/typer command object)."""
+    """Every command and subcommand name registered below ``root`` (loads every lazy group: docs, not start-up)."""
     names: set[str] = set()
     pending = [root]
     while pending:
-        for name, child in (_subcommands(pending.pop()) or {}).items():
-            names.add(str(name))
-            pending.append(child)
+        group = _Group.of(pending.pop())
+        for name in group.names() if group else []:
+            names.add(name)
+            pending.append(group.get(name))  # type: ignore[union-attr]
     return frozenset(names)
 
 
@@ -47,9 +63,8 @@ def command_path(root: object, args: Sequence[str]) -> CommandPath:
     Walking stops at the first word that is not a command of the current group, so arguments (workflow names,
     option values) are never taken for commands; an unknown word itself is reported as ``user-defined``.
     """
-    known = command_vocabulary(root)
     names: list[SafeName] = []
-    group = _subcommands(root)
+    group = _Group.of(root)
     for arg in args:
         if arg == "--" or len(names) == 2 or group is None:
             break
@@ -59,7 +74,7 @@ def command_path(root: object, args: Sequence[str]) -> CommandPath:
         if child is None:  # not a command of this group: an argument or a typo, never reported as typed
             names.append(SafeName(USER_DEFINED))
             break
-        names.append(command_name(arg, known))
-        group = _subcommands(child)
+        names.append(command_name(arg, group.names()))
+        group = _Group.of(child)
     names += [NO_NAME] * (2 - len(names))
     return CommandPath(command=names[0], subcommand=names[1])

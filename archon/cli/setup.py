@@ -17,9 +17,9 @@ from archon.errors import UsageError
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_providers
 
 if TYPE_CHECKING:
-    from archon.telemetry.events import InstallMethod
+    from archon.telemetry.schema import InstallMethod
 
-__all__ = ["setup"]
+__all__ = ["app", "setup"]
 
 
 def _as_provider(value: str) -> ProviderName:
@@ -38,7 +38,7 @@ def _answer(value: str) -> ProviderName:
 
 
 def _as_install_method(value: str) -> InstallMethod | None:
-    from archon.telemetry.events import InstallMethod  # startup time: the event schema, see archon.cli.app
+    from archon.telemetry.schema import InstallMethod  # startup time: the event schema, see archon.cli.app
 
     for method in get_args(InstallMethod):
         if value == method:
@@ -95,6 +95,11 @@ def setup(
     typer.echo(f"Default assistant: {chosen} ({how}), saved to {config_path}")
     install_method = _as_install_method(application.build.install_method)
     if install_method is not None:
-        from archon.telemetry.events import SetupCompleted  # startup time: the event schema, see archon.cli.app
+        from archon.telemetry.schema import SetupCompleted  # startup time: the event schema, see archon.cli.app
 
         application.telemetry.record(SetupCompleted(install_method=install_method, default_assistant=chosen))
+
+
+app = typer.Typer(add_completion=False)
+"""A one-command app, so the root can load it on use (:mod:`archon.cli.lazy_group`)."""
+app.command("setup")(setup)

@@ -1,5 +1,5 @@
 """SIGTERM as an exception, so a terminated run unwinds like Ctrl-C: cleanup runs, the completion is recorded,
-and archon exits 143 (128 + SIGTERM) instead of dying mid-write."""
+and archon exits ``exit_codes.TERMINATED`` (143) instead of dying mid-write."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "Terminated", "sigterm_raises"]
-
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
+__all__ = ["Terminated", "sigterm_raises"]
 
 
 class Terminated(BaseException):

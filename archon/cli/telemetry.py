@@ -2,49 +2,68 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archon.cli.context import Application, get_app
+from archon.cli.telemetry_words import (
+    DISABLE_HINT,
+    INSPECT_HINT,
+    KEY_EMBEDDED,
+    KEY_NONE,
+    NOT_SENDING,
+    consent_explanation,
+    consent_problem,
+)
 from archon.config import read_config, set_config_value
-from archon.telemetry.consent import resolve_consent
-from archon.telemetry.notice import POLICY_URL
+from archon.telemetry.consent import CONFIG_ENABLED_KEY, Consent, resolve_consent
+from archon.telemetry.first_run import POLICY_URL
 
 if TYPE_CHECKING:
+    from archon.telemetry.outbox.event_file import StoredEvent
     from archon.telemetry.status import TelemetryStatus
 
-# The outbox, identity, history and status modules are imported inside the commands that use them: this module is
-# loaded by every archon command (Typer needs the signatures below), and most commands never look at telemetry.
+# The outbox, identity and status modules are imported inside the commands that use them: this module is loaded by
+# every archon command (Typer needs the signatures below), and most commands never look at telemetry.
 
 __all__ = ["INSPECT_LIMIT", "app"]
 
 INSPECT_LIMIT = 10
-_ENABLED_KEY = ("telemetry", "enabled")
 
-app = typer.Typer(help="Opt-in, anonymous usage telemetry: turn it on or off, see what is sent.", no_args_is_help=True)
+app = typer.Typer(
+    help="Opt-in, anonymous usage telemetry: turn it on or off, see what is sent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _warn(message: str) -> None:
     typer.echo(f"archon: warning: {message}", err=True)
 
 
+def _consent(application: Application) -> tuple[Consent, str]:
+    """The decision now, and its explanation."""
+    config = read_config(application.paths.config)
+    consent = resolve_consent(application.runtime.env, lambda: config)
+    return consent, consent_explanation(consent, config)
+
+
 def _overridden(application: Application, *, wanted: bool) -> str | None:
     """Why the setting just written does not decide, if something outranks config.yaml."""
-    consent = resolve_consent(application.runtime.env, read_config(application.paths.config))
-    if consent.enabled != wanted:
-        return consent.explanation
-    return None
+    consent, explanation = _consent(application)
+    return explanation if consent.enabled != wanted else None
 
 
 @app.command("on")
 def on(ctx: typer.Context) -> None:
     """Turn telemetry on: write telemetry.enabled: true to config.yaml and create the anonymous id."""
     from archon.telemetry.identity import ensure_identity  # startup time: see the top of this module
-    from archon.telemetry.status import DISABLE_HINT, INSPECT_HINT
 
     application = get_app(ctx)
-    set_config_value(application.paths.config, _ENABLED_KEY, True)
+    set_config_value(application.paths.config, CONFIG_ENABLED_KEY, True)
     identity = ensure_identity(application.paths)
     typer.echo("Telemetry is on. Thank you: it tells us which commands and bundled workflows are used and fail.")
     typer.echo(f"Anonymous id: {identity.distinct_id} (random; delete it any time with `archon telemetry clear`)")
@@ -67,11 +86,11 @@ def on(ctx: typer.Context) -> None:
 def off(ctx: typer.Context) -> None:
     """Turn telemetry off: write telemetry.enabled: false and delete events not yet sent. Keeps the id."""
     from archon.telemetry.identity import read_identity  # startup time: see the top of this module
-    from archon.telemetry.outbox import Outbox
+    from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
     try:
-        set_config_value(application.paths.config, _ENABLED_KEY, False)
+        set_config_value(application.paths.config, CONFIG_ENABLED_KEY, False)
     finally:
         deleted = Outbox(application.paths).clear()
     typer.echo(f"Telemetry is off. Deleted {deleted} pending event(s) that had not been sent.")
@@ -92,32 +111,79 @@ def _age(seconds: int | None) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''} ago"
 
 
-def _render_status(status: TelemetryStatus) -> list[str]:
-    from archon.telemetry.status import DISABLE_HINT, INSPECT_HINT, KEY_EMBEDDED, KEY_NONE  # startup time: see top
+def _age_seconds(event: StoredEvent, now: datetime) -> int | None:
+    from archon.timestamps import parse_utc  # startup time: see the top of this module
 
+    moment = parse_utc(event["timestamp"])
+    return None if moment is None else max(0, math.floor((now - moment).total_seconds()))
+
+
+def _last_event_line(status: TelemetryStatus, now: datetime) -> str:
+    last = status.last_event
+    if last is None:
+        return "none"
+    return f"{last['event']} at {last['timestamp']} ({_age(_age_seconds(last, now))})"
+
+
+def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
     key = f"{status.build.key_prefix}... ({KEY_EMBEDDED})" if status.build.key_embedded else KEY_NONE
     identity = status.identity
-    last = status.last_event
+    not_sending = status.not_sending_because
     lines = [
-        f"Telemetry:    {status.consent.explanation}",
+        f"Telemetry:    {consent_explanation(status.consent, status.config)}",
         f"Decided by:   {status.consent.source}",
     ]
-    if status.consent.problem:
-        lines.append(f"Problem:      {status.consent.problem}")
+    problem = consent_problem(status.consent)
+    if problem:
+        lines.append(f"Problem:      {problem}")
     lines += [
-        f"Sending:      {'yes' if status.sending else f'no ({status.not_sending_because})'}",
+        f"Sending:      {'yes' if not_sending is None else f'no ({NOT_SENDING[not_sending]})'}",
         "Anonymous id: "
         + (f"{identity.distinct_id} (created {identity.created.date().isoformat()})" if identity else "none"),
         f"Host:         {status.build.posthog_host}",
         f"Key:          {key}",
-        "Last event:   " + (f"{last.event} at {last.timestamp} ({_age(last.age_seconds)})" if last else "none"),
+        f"Last event:   {_last_event_line(status, now)}",
         f"Pending:      {status.pending} event(s) not yet sent",
-        f"Dropped:      {status.dropped} event(s) (outbox full or rejected by the server)",
+        f"Dropped:      {status.counters.dropped} event(s) (outbox full or rejected by the server)",
         f"Turn off:     {DISABLE_HINT}",
         f"Inspect:      {INSPECT_HINT}",
         f"Policy:       {POLICY_URL}",
     ]
     return lines
+
+
+def _status_json(status: TelemetryStatus, now: datetime) -> dict[str, object]:
+    """The ``--json`` shape (a contract test pins its keys)."""
+    last = status.last_event
+    not_sending = status.not_sending_because
+    return {
+        "enabled": status.consent.enabled,
+        "sending": status.sending,
+        "source": str(status.consent.source),
+        "explanation": consent_explanation(status.consent, status.config),
+        "problem": consent_problem(status.consent),
+        "not_sending_because": None if not_sending is None else NOT_SENDING[not_sending],
+        "anonymous_id": status.identity.distinct_id if status.identity else None,
+        "anonymous_id_created": status.identity.created.isoformat(timespec="seconds") if status.identity else None,
+        "host": status.build.posthog_host,
+        "key": status.build.key_prefix or None,
+        "key_status": KEY_EMBEDDED if status.build.key_embedded else KEY_NONE,
+        "last_event": (
+            {
+                "event": last["event"],
+                "timestamp": last["timestamp"],
+                "age_seconds": _age_seconds(last, now),
+            }
+            if last
+            else None
+        ),
+        "pending_events": status.pending,
+        "dropped_events": status.counters.dropped,
+        "debug_preview": status.debug,
+        "disable": DISABLE_HINT,
+        "inspect": INSPECT_HINT,
+        "policy": POLICY_URL,
+    }
 
 
 @app.command("status")
@@ -132,10 +198,11 @@ def status(
 
     application = get_app(ctx)
     result = telemetry_status(runtime=application.runtime, paths=application.paths, build=application.build)
+    now = application.runtime.now()
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), indent=2))
+        typer.echo(json.dumps(_status_json(result, now), indent=2))
         return
-    typer.echo("\n".join(_render_status(result)))
+    typer.echo("\n".join(_render_status(result, now)))
 
 
 @app.command("inspect")
@@ -143,7 +210,7 @@ def inspect(ctx: typer.Context) -> None:
     """Print the last 10 events exactly as sent or queued, as JSON. Sends nothing."""
     import json  # startup time: see the top of this module
 
-    from archon.telemetry.history import recent_events
+    from archon.telemetry.status import recent_events
 
     events = recent_events(get_app(ctx).paths, limit=INSPECT_LIMIT)
     typer.echo(json.dumps({"events": events}, indent=2))
@@ -154,7 +221,7 @@ def clear(ctx: typer.Context) -> None:
     """Delete the anonymous id and the events not yet sent under it. Consent is unchanged; if telemetry is on,
     the next event gets a new random id."""
     from archon.telemetry.identity import delete_identity  # startup time: see the top of this module
-    from archon.telemetry.outbox import Outbox
+    from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
     # Pending events carry the old id: sent later, they would arrive next to (often in one request with) events
@@ -171,8 +238,7 @@ def clear(ctx: typer.Context) -> None:
     else:
         typer.echo("There was no anonymous id to delete.")
     typer.echo(f"Deleted {deleted} pending event(s) that had not been sent.")
-    consent = resolve_consent(application.runtime.env, read_config(application.paths.config))
-    typer.echo(f"Telemetry itself is unchanged ({consent.explanation}).")
+    typer.echo(f"Telemetry itself is unchanged ({_consent(application)[1]}).")
 
 
 @app.command("policy")

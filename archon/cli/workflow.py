@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from archon import exit_codes
 from archon.cli.context import get_app
 
 if TYPE_CHECKING:
@@ -17,9 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-EXIT_INVALID = 2
-
-app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True)
+app = typer.Typer(help="List, validate and run workflows.", no_args_is_help=True, add_completion=False)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
@@ -52,7 +51,7 @@ def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
     for error in catalog.errors.values():
         typer.echo(f"archon: error: {error.message}", err=True)
     if catalog.errors:
-        raise typer.Exit(EXIT_INVALID)
+        raise typer.Exit(exit_codes.USAGE)
 
 
 @app.command("validate")
@@ -149,4 +148,6 @@ def run(
     if isinstance(result.error, ProviderNotFoundError):
         raise result.error
     if not result.ok:
+        if not as_json:  # the summary on stderr has just said which node failed and why: say it once
+            raise typer.Exit(WorkflowFailedError.exit_code)
         raise WorkflowFailedError(_failure_message(result))

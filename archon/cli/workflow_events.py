@@ -1,6 +1,6 @@
 """Turn what the workflow engine reports into telemetry events: the only bridge between the two.
 
-Every string goes through :mod:`archon.telemetry.sanitize` (a workflow's name is kept only if it is a bundled
+Every string goes through :mod:`archon.telemetry.vocabulary` (a workflow's name is kept only if it is a bundled
 one read from the bundled defaults, never a user or repo workflow that replaces it; an error's class only if it
 is archon's own or a built-in); node types, providers and classifications are closed vocabularies already.
 Nothing else about a run (node ids, commands, prompts, output, arguments, inputs, paths, messages) has a property
@@ -10,8 +10,8 @@ to go into.
 from __future__ import annotations
 
 from archon.cli.context import EventSink
-from archon.telemetry import sanitize
-from archon.telemetry.events import (
+from archon.telemetry import vocabulary
+from archon.telemetry.schema import (
     OTHER,
     SafeName,
     WorkflowNodeFailed,
@@ -39,7 +39,7 @@ class WorkflowTelemetry:
         self._name = SafeName("")
 
     def run_started(self, workflow: Workflow, provider: ProviderName | None) -> None:
-        self._name = sanitize.workflow_name(workflow.name, bundled=workflow.origin == "bundled")
+        self._name = vocabulary.workflow_name(workflow.name, bundled=workflow.origin == "bundled")
         self._sink.record(
             WorkflowRunStarted(
                 workflow_name=self._name,
@@ -78,7 +78,7 @@ class WorkflowTelemetry:
         self._sink.record(
             WorkflowRunFailed(
                 workflow_name=self._name,
-                error_class=sanitize.error_class(result.error) if result.error is not None else SafeName(OTHER),
+                error_class=vocabulary.error_class(result.error) if result.error is not None else SafeName(OTHER),
                 failed_node_type=result.failed_node.kind if result.failed_node is not None else "none",
                 duration_ms=_ms(result.duration_seconds),
             )

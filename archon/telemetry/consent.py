@@ -3,147 +3,145 @@
 The order is fixed (docs/telemetry.md, "Turning it off"); the first rule that matches decides:
 
 1. ``DO_NOT_TRACK`` set to anything but ``""``, ``0``, ``false``, ``no`` -> off.
-2. ``ARCHON_TELEMETRY_DISABLED`` set to a true value (``1``, ``true``, ``yes``, ``on``) -> off. A value that is
-   not understood also means off (and is reported), since the variable only exists to disable.
-3. ``ARCHON_TELEMETRY``: ``on|1|true|yes`` -> on, ``off|0|false|no`` -> off, anything else -> off (reported).
+2. ``ARCHON_TELEMETRY_DISABLED`` true (``1``, ``true``, ``yes``, ``on``) -> off. A value that is not understood
+   also means off (and is reported), since the variable only exists to disable.
+3. ``ARCHON_TELEMETRY``: true -> on, false -> off, anything else -> off (reported).
 4. ``config.yaml`` ``telemetry.enabled: true|false``. Unreadable or malformed config -> off (reported).
 5. Otherwise off.
 
-Nothing here reads the disk or the process environment: callers pass both in, so every case is testable.
+The environment rules decide without reading ``config.yaml``: the caller passes a function that reads it, called
+only when rules 1 to 3 did not decide. The result is data (:class:`Consent`: the decision, the rule that made it,
+what was not understood); ``archon.cli`` words it. Nothing here reads the disk or the process environment itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 from archon.config import ConfigState
-from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK
+from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK, flag
 
-__all__ = ["Consent", "ConsentSource", "resolve_consent"]
+__all__ = [
+    "CONFIG_ENABLED_KEY",
+    "ConfigSetting",
+    "Consent",
+    "ConsentProblem",
+    "ConsentSource",
+    "config_setting",
+    "may_record",
+    "resolve_consent",
+]
 
-ConsentSource = Literal["DO_NOT_TRACK", "ARCHON_TELEMETRY_DISABLED", "ARCHON_TELEMETRY", "config", "default"]
+CONFIG_ENABLED_KEY = ("telemetry", "enabled")
+_DNT_UNSET = frozenset({"", "0", "false", "no"})
 
-_FALSY = frozenset({"", "0", "false", "no", "off"})
-_DNT_FALSY = frozenset({"", "0", "false", "no"})
-_TRUTHY = frozenset({"1", "true", "yes", "on"})
+
+class ConsentSource(StrEnum):
+    """The rule that decided (its value is what ``status --json`` reports as ``source``)."""
+
+    DO_NOT_TRACK = "DO_NOT_TRACK"
+    ARCHON_TELEMETRY_DISABLED = "ARCHON_TELEMETRY_DISABLED"
+    ARCHON_TELEMETRY = "ARCHON_TELEMETRY"
+    CONFIG = "config"
+    DEFAULT = "default"
+
+
+class ConsentProblem(StrEnum):
+    """Something that was not understood, and therefore made the decision off."""
+
+    VALUE_NOT_UNDERSTOOD = "value-not-understood"
+    """The deciding variable's value, or ``telemetry.enabled``, is not a boolean (see ``Consent.value``)."""
+    CONFIG_UNUSABLE = "config-unusable"
+    """``config.yaml`` could not be read or parsed (see ``Consent.config.problem``)."""
+
+
+class ConfigSetting(StrEnum):
+    """What ``config.yaml`` says about telemetry."""
+
+    ON = "on"
+    OFF = "off"
+    UNSET = "unset"
+    INVALID = "invalid"
+    """Unreadable or malformed config, or a ``telemetry.enabled`` that is not true or false."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Consent:
-    """The decision, the rule that made it, a sentence for ``status``, and what was not understood (if anything)."""
+    """The decision and the rule that made it, as values."""
 
     enabled: bool
     source: ConsentSource
-    explanation: str
-    problem: str | None = None
+    problem: ConsentProblem | None = None
+    value: str | None = None
+    """The deciding environment variable's raw value, or ``repr`` of an invalid ``telemetry.enabled``."""
+    config: ConfigState | None = None
+    """``config.yaml`` as read, when it was read to decide (rules 4 and 5); None when the environment decided."""
 
 
-def _normalised(env: Mapping[str, str], name: str) -> str:
-    return env.get(name, "").strip().lower()
-
-
-def _config_setting(config: ConfigState) -> tuple[bool | None, str | None]:
-    """``telemetry.enabled`` as a bool (None when absent or unusable) and the problem, if any."""
-    if config.error is not None:
-        return None, f"config.yaml could not be read: {config.error}"
-    value = config.get("telemetry", "enabled")
+def config_setting(config: ConfigState) -> ConfigSetting:
+    if config.problem is not None:
+        return ConfigSetting.INVALID
+    value = config.get(*CONFIG_ENABLED_KEY)
     if value is None:
-        return None, None
+        return ConfigSetting.UNSET
     if isinstance(value, bool):
-        return value, None
-    return None, f"telemetry.enabled in {config.path} must be true or false, not {value!r}"
+        return ConfigSetting.ON if value else ConfigSetting.OFF
+    return ConfigSetting.INVALID
 
 
-def _config_note(config: ConfigState) -> str:
-    """What config.yaml says, for "... which overrides config.yaml (enabled)"."""
-    setting, problem = _config_setting(config)
-    if problem is not None:
-        return "config.yaml (unreadable or invalid)"
-    if setting is None:
-        return "config.yaml (not set)"
-    return f"config.yaml ({'enabled' if setting else 'disabled'})"
+def resolve_consent(env: Mapping[str, str], read_config: Callable[[], ConfigState]) -> Consent:
+    """Decide whether telemetry is on. Never raises; anything unexpected resolves to off.
+
+    ``read_config`` is called only if no environment variable decides.
+    """
+    return _from_environment(env) or _from_config(read_config())
 
 
-def resolve_consent(env: Mapping[str, str], config: ConfigState) -> Consent:
-    """Decide whether telemetry is on. Never raises; anything unexpected resolves to off."""
-    return _from_opt_outs(env, config) or _from_switch(env, config) or _from_config(config)
+def _from_environment(env: Mapping[str, str]) -> Consent | None:
+    """Rules 1 to 3: the variables. None when none of them is set."""
+    dnt = env.get(ENV_DO_NOT_TRACK, "")
+    if dnt.strip().lower() not in _DNT_UNSET:
+        return Consent(enabled=False, source=ConsentSource.DO_NOT_TRACK, value=dnt)
 
-
-def _from_opt_outs(env: Mapping[str, str], config: ConfigState) -> Consent | None:
-    """Rules 1 and 2: the variables that can only turn telemetry off."""
-    dnt = _normalised(env, ENV_DO_NOT_TRACK)
-    if dnt not in _DNT_FALSY:
+    disabled = env.get(ENV_ARCHON_TELEMETRY_DISABLED, "")
+    disabled_flag = flag(disabled)
+    if disabled_flag is not False:
         return Consent(
             enabled=False,
-            source="DO_NOT_TRACK",
-            explanation=f"off: DO_NOT_TRACK is set, which overrides {_config_note(config)}",
+            source=ConsentSource.ARCHON_TELEMETRY_DISABLED,
+            problem=ConsentProblem.VALUE_NOT_UNDERSTOOD if disabled_flag is None else None,
+            value=disabled,
         )
 
-    disabled = _normalised(env, ENV_ARCHON_TELEMETRY_DISABLED)
-    if disabled not in _FALSY:
-        problem = None
-        if disabled not in _TRUTHY:
-            problem = (
-                f"ARCHON_TELEMETRY_DISABLED={env.get(ENV_ARCHON_TELEMETRY_DISABLED, '')!r} was not understood "
-                "(use 1 to disable); treated as disabled"
-            )
-        return Consent(
-            enabled=False,
-            source="ARCHON_TELEMETRY_DISABLED",
-            explanation=f"off: ARCHON_TELEMETRY_DISABLED is set, which overrides {_config_note(config)}",
-            problem=problem,
-        )
-    return None
-
-
-def _from_switch(env: Mapping[str, str], config: ConfigState) -> Consent | None:
-    """Rule 3: ``ARCHON_TELEMETRY``, when set."""
-    switch = _normalised(env, ENV_ARCHON_TELEMETRY)
-    if not switch:
+    switch = env.get(ENV_ARCHON_TELEMETRY, "")
+    if not switch.strip():
         return None
-    if switch in _TRUTHY:
-        return Consent(
-            enabled=True,
-            source="ARCHON_TELEMETRY",
-            explanation=f"on: ARCHON_TELEMETRY={switch}, which overrides {_config_note(config)}",
-        )
-    if switch in _FALSY:
-        return Consent(
-            enabled=False,
-            source="ARCHON_TELEMETRY",
-            explanation=f"off: ARCHON_TELEMETRY={switch}, which overrides {_config_note(config)}",
-        )
+    switch_flag = flag(switch)
     return Consent(
-        enabled=False,
-        source="ARCHON_TELEMETRY",
-        explanation="off: ARCHON_TELEMETRY has a value that was not understood",
-        problem=(
-            f"ARCHON_TELEMETRY={env.get(ENV_ARCHON_TELEMETRY, '')!r} was not understood (use on or off); treated as off"
-        ),
+        enabled=switch_flag is True,
+        source=ConsentSource.ARCHON_TELEMETRY,
+        problem=ConsentProblem.VALUE_NOT_UNDERSTOOD if switch_flag is None else None,
+        value=switch,
     )
 
 
 def _from_config(config: ConfigState) -> Consent:
     """Rules 4 and 5: ``config.yaml``, else the default."""
-    setting, problem = _config_setting(config)
-    if problem is not None:
-        return Consent(
-            enabled=False,
-            source="config",
-            explanation="off: config.yaml could not be understood, so telemetry stays off",
-            problem=problem,
-        )
-    if setting is not None:
-        state = "on" if setting else "off"
-        return Consent(
-            enabled=setting,
-            source="config",
-            explanation=f"{state}: telemetry.enabled is {str(setting).lower()} in config.yaml",
-        )
-    return Consent(
-        enabled=False,
-        source="default",
-        explanation="off: telemetry is off by default; `archon telemetry on` opts in",
-    )
+    setting = config_setting(config)
+    if setting is ConfigSetting.UNSET:
+        return Consent(enabled=False, source=ConsentSource.DEFAULT, config=config)
+    if setting is ConfigSetting.INVALID:
+        problem = ConsentProblem.CONFIG_UNUSABLE if config.problem is not None else ConsentProblem.VALUE_NOT_UNDERSTOOD
+        value = None if config.problem is not None else repr(config.get(*CONFIG_ENABLED_KEY))
+        return Consent(enabled=False, source=ConsentSource.CONFIG, problem=problem, value=value, config=config)
+    return Consent(enabled=setting is ConfigSetting.ON, source=ConsentSource.CONFIG, config=config)
+
+
+def may_record(consent: Callable[[], Consent], *, key_embedded: bool, debug_preview: bool) -> bool:
+    """Whether a run can record (or, with ``ARCHON_TELEMETRY_DEBUG``, preview) anything at all.
+
+    ``consent`` is asked only when it matters: a build without a key never even reads ``config.yaml``.
+    """
+    return debug_preview or (key_embedded and consent().enabled)

@@ -8,25 +8,21 @@ file's modification time (the file is never rewritten in place).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import NamedTuple
 
-from archon.atomic import PRIVATE_FILE_MODE, ensure_private_dir
 from archon.paths import ArchonPaths
+from archon.private_files import ensure_private_dir, write_atomic
 
 __all__ = ["Identity", "delete_identity", "ensure_identity", "read_identity"]
 
 _MAX_BYTES = 128
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     distinct_id: str
     created: datetime
 
@@ -71,26 +67,12 @@ def ensure_identity(paths: ArchonPaths, *, new_uuid: Callable[[], uuid.UUID] = u
         return existing
     path = paths.telemetry_id
     ensure_private_dir(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=".telemetry-id.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(f"{new_uuid()}\n".encode("ascii"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.chmod(PRIVATE_FILE_MODE)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            winner = read_identity(paths)
-            if winner is not None:
-                return winner
-            os.replace(tmp, path)  # the existing file is corrupt: replace it, never trust it
-        except OSError:  # a file system without hard links: fall back to an atomic replace
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    data = f"{new_uuid()}\n".encode("ascii")
+    if not write_atomic(path, data, overwrite=False, make_parents=False):  # someone else created it first
+        winner = read_identity(paths)
+        if winner is not None:
+            return winner
+        write_atomic(path, data)  # the existing file is corrupt: replace it, never trust it
     created = read_identity(paths)
     if created is None:
         raise OSError(f"could not create {path}")

@@ -1,115 +1,91 @@
-"""What ``archon telemetry status`` reports, as data: the decision and why, the identity, the build's key, the
-last event, the outbox counts. Reading it never creates anything (no identity, no directory)."""
+"""What ``archon telemetry status`` and ``inspect`` show, as data: the decision and why, the identity, the build's
+key, the last events, the outbox counts. ``archon.cli`` words it. Reading it never creates anything (no identity,
+no directory) and never sends anything."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from archon.buildinfo import BuildInfo
-from archon.config import read_config
+from archon.config import ConfigState, read_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, resolve_consent
-from archon.telemetry.history import recent_events
 from archon.telemetry.identity import Identity, read_identity
-from archon.telemetry.notice import POLICY_URL
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.session import debug_enabled
+from archon.telemetry.outbox.counters import DeliveryCounters, read_counters
+from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.sent_log import sent_events
+from archon.telemetry.outbox.store import Outbox
+from archon.timestamps import parse_utc
 
-__all__ = ["DISABLE_HINT", "INSPECT_HINT", "LastEvent", "TelemetryStatus", "telemetry_status"]
-
-DISABLE_HINT = "archon telemetry off (or set DO_NOT_TRACK=1, which always wins)"
-INSPECT_HINT = "archon telemetry inspect"
-KEY_EMBEDDED = "embedded at build time"
-KEY_NONE = "none: development build"
+__all__ = ["NotSending", "TelemetryStatus", "recent_events", "telemetry_status"]
 
 
-@dataclass(frozen=True)
-class LastEvent:
-    event: str
-    timestamp: str
-    age_seconds: int | None
+class NotSending(StrEnum):
+    """Why nothing is being sent, when nothing is (values of ``status --json``'s ``not_sending_because``)."""
+
+    OFF = "off"
+    NO_KEY = "no-key"
+    DEBUG_PREVIEW = "debug-preview"
 
 
 @dataclass(frozen=True, kw_only=True)
 class TelemetryStatus:
     consent: Consent
+    config: ConfigState
+    """``config.yaml`` as read now (also when the environment decided, so the CLI can say what it overrides)."""
     identity: Identity | None
     build: BuildInfo
-    last_event: LastEvent | None
+    last_event: StoredEvent | None
     pending: int
-    dropped: int
+    counters: DeliveryCounters
     debug: bool
 
     @property
-    def sending(self) -> bool:
-        return self.consent.enabled and self.build.key_embedded and not self.debug
+    def not_sending_because(self) -> NotSending | None:
+        if not self.consent.enabled:
+            return NotSending.OFF
+        if not self.build.key_embedded:
+            return NotSending.NO_KEY
+        if self.debug:
+            return NotSending.DEBUG_PREVIEW
+        return None
 
     @property
-    def not_sending_because(self) -> str | None:
-        if not self.consent.enabled:
-            return "telemetry is off"
-        if not self.build.key_embedded:
-            return "this is a development build with no telemetry key embedded, so nothing can be sent"
-        if self.debug:
-            return "ARCHON_TELEMETRY_DEBUG is set: events are printed to stderr instead of being sent"
-        return None
-
-    def as_dict(self) -> dict[str, object]:
-        """The ``--json`` shape (a contract test pins its keys)."""
-        return {
-            "enabled": self.consent.enabled,
-            "sending": self.sending,
-            "source": self.consent.source,
-            "explanation": self.consent.explanation,
-            "problem": self.consent.problem,
-            "not_sending_because": self.not_sending_because,
-            "anonymous_id": self.identity.distinct_id if self.identity else None,
-            "anonymous_id_created": self.identity.created.isoformat(timespec="seconds") if self.identity else None,
-            "host": self.build.posthog_host,
-            "key": self.build.key_prefix or None,
-            "key_status": KEY_EMBEDDED if self.build.key_embedded else KEY_NONE,
-            "last_event": (
-                {
-                    "event": self.last_event.event,
-                    "timestamp": self.last_event.timestamp,
-                    "age_seconds": self.last_event.age_seconds,
-                }
-                if self.last_event
-                else None
-            ),
-            "pending_events": self.pending,
-            "dropped_events": self.dropped,
-            "debug_preview": self.debug,
-            "disable": DISABLE_HINT,
-            "inspect": INSPECT_HINT,
-            "policy": POLICY_URL,
-        }
+    def sending(self) -> bool:
+        return self.not_sending_because is None
 
 
-def _age_seconds(timestamp: str, now: datetime) -> int | None:
-    try:
-        age = (now - datetime.fromisoformat(timestamp)).total_seconds()
-    except (ValueError, TypeError):
-        return None
-    return max(0, math.floor(age))
+def _when(event: StoredEvent) -> datetime:
+    return parse_utc(event["timestamp"]) or datetime.min.replace(tzinfo=UTC)
+
+
+def recent_events(paths: ArchonPaths, limit: int = 10) -> list[StoredEvent]:
+    """The last ``limit`` events, sent or still queued, oldest first, exactly as they were or will be posted.
+
+    An event found both sent and queued (a flusher is finishing with it right now) appears once, as sent.
+    """
+    if limit <= 0:
+        return []
+    sent = sent_events(paths)
+    seen = {event["uuid"] for event in sent}
+    queued = [event for event in Outbox(paths).pending() if event["uuid"] not in seen]
+    combined = sorted([*sent, *queued], key=_when)  # stable: equal times keep their recorded order
+    return combined[-limit:]
 
 
 def telemetry_status(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> TelemetryStatus:
+    config = read_config(paths.config)
     recent = recent_events(paths, limit=1)
-    last = None
-    if recent:
-        newest = recent[-1]
-        last = LastEvent(newest["event"], newest["timestamp"], _age_seconds(newest["timestamp"], runtime.now()))
-    outbox = Outbox(paths)
     return TelemetryStatus(
-        consent=resolve_consent(runtime.env, read_config(paths.config)),
+        consent=resolve_consent(runtime.env, lambda: config),
+        config=config,
         identity=read_identity(paths),
         build=build,
-        last_event=last,
-        pending=outbox.pending_count(),
-        dropped=outbox.dropped_count(),
-        debug=debug_enabled(runtime),
+        last_event=recent[-1] if recent else None,
+        pending=Outbox(paths).pending_count(),
+        counters=read_counters(paths.telemetry_state),
+        debug=runtime.telemetry_debug,
     )

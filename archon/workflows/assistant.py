@@ -8,7 +8,6 @@ the fallback is used and the choice carries a warning the CLI shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from archon.config import ConfigState
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName
@@ -22,25 +21,23 @@ FALLBACK_PROVIDER: ProviderName = "claude"
 @dataclass(frozen=True)
 class AssistantChoice:
     provider: ProviderName
-    source: Literal["workflow", "config", "fallback"]
     warning: str | None = None
 
 
 def choose_assistant(workflow_provider: ProviderName | None, config: ConfigState) -> AssistantChoice:
     if workflow_provider is not None:
-        return AssistantChoice(workflow_provider, "workflow")
-    if config.error is not None:
+        return AssistantChoice(workflow_provider)
+    if config.problem is not None:
         return AssistantChoice(
-            FALLBACK_PROVIDER, "fallback", f"{config.error}; using {FALLBACK_PROVIDER} as the assistant"
+            FALLBACK_PROVIDER, f"{config.describe_problem()}; using {FALLBACK_PROVIDER} as the assistant"
         )
     value = config.get(DEFAULT_ASSISTANT_KEY)
     if value is None:
-        return AssistantChoice(FALLBACK_PROVIDER, "fallback")
+        return AssistantChoice(FALLBACK_PROVIDER)
     for name in PROVIDER_NAMES:
         if value == name:
-            return AssistantChoice(name, "config")
+            return AssistantChoice(name)
     return AssistantChoice(
         FALLBACK_PROVIDER,
-        "fallback",
         f"{config.path}: {DEFAULT_ASSISTANT_KEY} must be one of {', '.join(PROVIDER_NAMES)}; using {FALLBACK_PROVIDER}",
     )

@@ -7,6 +7,7 @@ machine.
 
 from __future__ import annotations
 
+from archon import exit_codes
 from archon.errors import ArchonError, UsageError
 
 __all__ = [
@@ -26,7 +27,7 @@ class WorkflowDefinitionError(ArchonError):
     Raised before anything runs. The message names the file, and the node and field where there is one.
     """
 
-    exit_code = 2
+    exit_code = exit_codes.USAGE
 
     def __init__(self, source: str, problem: str, *, node: str | None = None, field: str | None = None) -> None:
         where = source

@@ -12,7 +12,7 @@ from archon.workflows.model import Node, Workflow
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
 
-__all__ = ["NullObserver", "Observers", "RunObserver"]
+__all__ = ["Observers", "RunObserver"]
 
 
 class RunObserver(Protocol):
@@ -27,20 +27,6 @@ class RunObserver(Protocol):
 
     def run_finished(self, result: RunResult) -> None:
         """The run is over: ``result.ok`` tells success from failure."""
-
-
-class NullObserver:
-    def run_started(self, workflow: Workflow, provider: ProviderName | None) -> None:
-        return None
-
-    def node_started(self, node: Node) -> None:
-        return None
-
-    def node_finished(self, result: NodeResult) -> None:
-        return None
-
-    def run_finished(self, result: RunResult) -> None:
-        return None
 
 
 class Observers:

@@ -55,9 +55,3 @@ class RunResult:
     @property
     def nodes_completed(self) -> int:
         return sum(1 for result in self.nodes if result.status == "succeeded")
-
-    def result(self, node_id: str) -> NodeResult:
-        for result in self.nodes:
-            if result.node.id == node_id:
-                return result
-        raise KeyError(node_id)

@@ -123,7 +123,7 @@ def test_programs_the_binary_starts_get_the_users_environment(frozen_archon: Fro
 
 def test_the_hidden_flusher_entry_runs_in_the_binary(frozen_archon: FrozenArchon, tmp_path: Path) -> None:
     """``sys.executable <hidden argument>`` is how the binary re-executes itself; with consent off it just ends."""
-    from archon.telemetry.spawn import FLUSH_ARGUMENT
+    from archon.telemetry.upload.process import FLUSH_ARGUMENT
 
     result = frozen_archon.run(FLUSH_ARGUMENT, home=tmp_path / "home", env={"DO_NOT_TRACK": "1"})
     assert result.returncode == 0, result.stderr

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-from archon.telemetry import events
+from archon.telemetry import schema
 from build_tools.docs import GENERATED_HEADER, main, render_telemetry_page, telemetry_page_path
 
 
@@ -24,15 +22,15 @@ def test_first_line_says_it_is_generated() -> None:
 
 def test_every_event_and_property_is_on_the_page() -> None:
     page = render_telemetry_page()
-    for cls in events.ALL_EVENTS:
+    for cls in schema.ALL_EVENTS:
         assert f"### `{cls.NAME}`" in page
         assert cls.WHY in page
-        for field in dataclasses.fields(cls):
-            assert f"| `{field.name}` |" in page
-            assert events.property_doc(field) in page
-    for field in dataclasses.fields(events.CommonProperties):
-        assert f"| `{field.name}` |" in page
-    for name in [*events.PRIVACY_PROPERTIES, *events.SDK_PROPERTIES]:
+        for declared, _ in schema.schema_fields(cls):
+            assert f"| `{declared.name}` |" in page
+            assert declared.doc in page
+    for name in schema.CommonProperties.PROPERTIES:
+        assert f"| `{name}` |" in page
+    for name in schema.PRIVACY_PROPERTIES:
         assert f"| `{name}` |" in page
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
@@ -28,9 +27,7 @@ class Result:
 
 Invoke = Callable[..., Result]
 
-KEYED_BUILD = dataclasses.replace(
-    current_build(), posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9", version="9.8.7"
-)
+KEYED_BUILD = current_build()._replace(posthog_key=TEST_KEY, posthog_host="http://127.0.0.1:9", version="9.8.7")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -16,14 +15,17 @@ import pytest
 from archon.cli.app import _invoke
 from archon.cli.context import Application
 from archon.cli.invocation import CommandPath
-from archon.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, sigterm_raises
+from archon.cli.signals import sigterm_raises
+from archon.config import ConfigState
+from archon.exit_codes import INTERRUPTED, TERMINATED
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import SafeName
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.queued import QueuedEvent
-from archon.telemetry.session import TelemetrySession
-from archon.telemetry.spawn import FLUSH_ARGUMENT
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.recorder import Recorder
+from archon.telemetry.schema import SafeName
+from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.cli.conftest import KEYED_BUILD, FlusherProbe, Invoke
 
 COMMANDS = [
@@ -39,12 +41,7 @@ COMMANDS = [
 ]
 
 
-@pytest.fixture
-def paths(isolation: Path) -> ArchonPaths:
-    return ArchonPaths(isolation)
-
-
-def _debug_events(stderr: str) -> list[QueuedEvent]:
+def _debug_events(stderr: str) -> list[StoredEvent]:
     prefix = "archon telemetry (debug, not sent): "
     return [json.loads(line.removeprefix(prefix)) for line in stderr.splitlines() if line.startswith(prefix)]
 
@@ -135,7 +132,7 @@ def test_a_recorded_command_does_start_the_flusher(
 
 def test_binary_startup_only_in_the_binary(invoke: Invoke, paths: ArchonPaths) -> None:
     invoke("telemetry", "on", build=KEYED_BUILD)
-    invoke("version", build=dataclasses.replace(KEYED_BUILD, is_binary=True))
+    invoke("version", build=KEYED_BUILD._replace(is_binary=True))
     events = Outbox(paths).pending()
     assert [e["event"] for e in events] == ["binary.startup", "cli.command_invoked", "cli.command_completed"]
     assert events[0]["properties"]["archon_is_binary"] is True
@@ -165,11 +162,14 @@ def test_telemetry_failures_never_change_the_outcome(invoke: Invoke, paths: Arch
 # -- the single error -> exit code place, with telemetry ------------------------------------------------------
 
 
-def _debug_application(isolation: Path) -> tuple[Application, list[QueuedEvent]]:
-    shown: list[QueuedEvent] = []
+def _debug_application(isolation: Path) -> tuple[Application, list[StoredEvent]]:
+    shown: list[StoredEvent] = []
     runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=isolation, cwd=isolation)
-    session = TelemetrySession(runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, show=shown.append)
-    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=session), shown
+    consent = resolve_consent(runtime.env, lambda: ConfigState(path=isolation / "config.yaml", exists=False))
+    recorder = Recorder(
+        runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, consent=consent, show=shown.append
+    )
+    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=recorder), shown
 
 
 PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
@@ -201,7 +201,7 @@ def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFix
     def interrupted() -> object:
         raise KeyboardInterrupt
 
-    assert _invoke(interrupted, application, PATH) == EXIT_INTERRUPTED
+    assert _invoke(interrupted, application, PATH) == INTERRUPTED
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
@@ -215,7 +215,7 @@ def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) 
 
     before = signal.getsignal(signal.SIGTERM)
     with sigterm_raises():
-        assert _invoke(terminated, application, PATH) == EXIT_TERMINATED
+        assert _invoke(terminated, application, PATH) == TERMINATED
     assert signal.getsignal(signal.SIGTERM) == before
 
 

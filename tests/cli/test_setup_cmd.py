@@ -12,7 +12,7 @@ from archon.cli.context import Application
 from archon.config import read_config
 from archon.errors import ConfigError, UsageError
 from archon.runtime import Runtime
-from archon.telemetry.events import SetupCompleted
+from archon.telemetry.schema import SetupCompleted
 from tests.support.workflow_fakes import RecordingSink, fake_provider
 
 

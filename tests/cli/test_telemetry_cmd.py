@@ -6,20 +6,19 @@ import json
 import os
 import stat
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from archon.config import read_config
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import CliCommandInvoked, SafeName
-from archon.telemetry.flusher import flush_outbox
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.first_run import POLICY_URL
 from archon.telemetry.identity import read_identity
-from archon.telemetry.notice import POLICY_URL
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.queued import common_properties, make_queued
-from archon.telemetry.session import TelemetrySession
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.recorder import Recorder, common_properties, stored_event
+from archon.telemetry.schema import CliCommandInvoked, SafeName
+from archon.telemetry.upload.drain import flush_outbox
 from tests.cli.conftest import KEYED_BUILD, Invoke
 from tests.conftest import TEST_KEY
 from tests.support.delivery import keyed_build
@@ -50,16 +49,11 @@ STATUS_KEYS = {
 EVENT = CliCommandInvoked(command=SafeName("workflow"), subcommand=SafeName("run"))
 
 
-@pytest.fixture
-def paths(isolation: Path) -> ArchonPaths:
-    return ArchonPaths(isolation)
-
-
 def _queue(paths: ArchonPaths, count: int) -> list[str]:
     outbox = Outbox(paths)
     uuids = []
     for index in range(count):
-        event = make_queued(
+        event = stored_event(
             CliCommandInvoked(command=SafeName("version"), subcommand=SafeName("")),
             common=common_properties(KEYED_BUILD),
             distinct_id="00000000-0000-4000-8000-000000000000",
@@ -333,7 +327,8 @@ def test_clear_during_a_long_run_unlinks_the_ids(invoke: Invoke, paths: ArchonPa
     invoke("telemetry", "on", build=KEYED_BUILD)
     old = read_identity(paths)
     runtime = Runtime(env={}, home=paths.home, cwd=paths.home)
-    session = TelemetrySession(runtime=runtime, paths=paths, build=KEYED_BUILD, show=lambda event: None)
+    consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
+    session = Recorder(runtime=runtime, paths=paths, build=KEYED_BUILD, consent=consent, show=lambda event: None)
     session.record(EVENT)
     invoke("telemetry", "clear", build=KEYED_BUILD)
     session.record(EVENT)

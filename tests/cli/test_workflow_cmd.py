@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from archon.cli.app import app
 from archon.cli.context import Application
 from archon.runtime import Runtime
-from archon.telemetry.events import (
+from archon.telemetry.schema import (
     ErrorClassification,
     SafeName,
     WorkflowNodeFailed,
@@ -359,3 +359,39 @@ def test_ctrl_c_stops_the_run_and_everything_its_nodes_started(tmp_path: Path) -
     child = int(pid_file.read_text())
     status = Path(f"/proc/{child}/status")
     assert not status.exists() or "\nState:\tZ" in status.read_text()
+
+
+FAILING_FLOW = """
+name: failing-flow
+description: fails on purpose
+nodes:
+  - id: boom
+    bash: "echo oops >&2; exit 3"
+  - id: after
+    bash: "echo after"
+    depends_on: [boom]
+"""
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_a_failed_workflow_says_so_once_with_the_declared_exit_code(
+    isolation: Path, tmp_path: Path, extra: list[str]
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".archon" / "workflows").mkdir(parents=True)
+    (repo / ".archon" / "workflows" / "failing.yaml").write_text(FAILING_FLOW, encoding="utf-8")
+    env = {**os.environ, "ARCHON_HOME": str(isolation), "DO_NOT_TRACK": "1"}
+    subprocess.run(
+        [sys.executable, "-P", "-m", "archon", "version"], env=env, cwd=repo, check=True, capture_output=True
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "archon", "workflow", "run", "failing-flow", *extra],
+        env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == WorkflowFailedError.exit_code
+    assert done.stderr.count("node 'boom' failed (fatal: exit status 3)") == 1, done.stderr

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from archon.cli.app import app
 from archon.cli.context import Application
 from archon.runtime import Runtime
-from archon.telemetry.events import ALL_EVENTS
+from archon.telemetry.schema import ALL_EVENTS
 from tests.support.workflow_fakes import RecordingSink, fake_provider, path_with
 
 canary = st.from_regex(r"zq[a-z0-9_]{4,10}", fullmatch=True)

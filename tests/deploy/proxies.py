@@ -3,14 +3,17 @@
 The configs are used as committed. The only changes are the declared substitution points, each asserted to occur
 exactly once so a config cannot drift away from what is tested:
 
-- nginx: the ``# BEGIN listen``/``# END listen`` block becomes a loopback ``listen``, and the ``proxy_pass`` line
-  in the ``# BEGIN upstream``/``# END upstream`` block points at the loopback upstream. A small test-only main
-  config wraps it (``daemon off``, its own prefix, pid, temp dirs and error log).
+- nginx: the ``# BEGIN listen``/``# END listen`` block becomes a loopback ``listen``; the ``resolver`` line in the
+  ``# BEGIN resolver``/``# END resolver`` block names a loopback DNS server instead of the public ones (by default
+  a port nothing answers on: the usual upstream is an IP address, which nginx never looks up); and the upstream
+  origin in the ``# BEGIN upstream``/``# END upstream`` block points at the loopback upstream. A small test-only
+  main config wraps it (``daemon off``, its own prefix, pid, temp dirs and error log).
 - Caddy: the Caddyfile is run unchanged; its environment placeholders name the site, the bind address and the
   upstream.
 - Worker: worker.js is run unchanged under workerd with tests/deploy/workerd-test.capnp, which takes the
-  compatibility date and variables from wrangler.toml, overrides ``POSTHOG_UPSTREAM``, and lets the Worker's
-  outbound network reach loopback (test-only).
+  compatibility date and variables from wrangler.toml, overrides ``POSTHOG_UPSTREAM``, binds
+  ``POSTHOG_PROJECT_KEY`` (in production a Worker secret) and lets the Worker's outbound network reach loopback
+  (test-only).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tests.conftest import require_tool
+from tests.conftest import TEST_KEY, require_tool
 from tests.support.artefacts import REPO_ROOT
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "PROXY_KINDS",
     "WORKER_DIR",
     "ProxyKind",
+    "ProxyOptions",
     "RunningProxy",
     "expected_upstream_host",
     "free_port",
@@ -90,17 +94,23 @@ def _replace_once(text: str, pattern: str, replacement: str, what: str) -> str:
     return new
 
 
-def render_nginx_site(*, listen: str, upstream: str) -> str:
-    """deploy/nginx/archon-telemetry.conf with the listen block and the upstream line substituted."""
+def _replace_in_block(text: str, block_name: str, pattern: str, replacement: str) -> str:
+    block = re.search(rf"# BEGIN {block_name}\b.*?# END {block_name}", text, flags=re.DOTALL)
+    if block is None:
+        raise AssertionError(f"nginx: no {block_name} block")
+    replaced = _replace_once(block.group(0), pattern, replacement, f"nginx {block_name}")
+    return text[: block.start()] + replaced + text[block.end() :]
+
+
+def render_nginx_site(*, listen: str, upstream: str, resolver: str) -> str:
+    """deploy/nginx/archon-telemetry.conf with the listen block, the resolver and the upstream origin substituted."""
     text = NGINX_CONF.read_text(encoding="utf-8")
     text = _replace_once(text, r"# BEGIN listen\b.*?# END listen", f"listen {listen};", "nginx listen block")
-    block = re.search(r"# BEGIN upstream\b.*?# END upstream", text, flags=re.DOTALL)
-    if block is None:
-        raise AssertionError("nginx: no upstream block")
-    replaced = _replace_once(
-        block.group(0), r"proxy_pass https://eu\.i\.posthog\.com;", f"proxy_pass {upstream};", "nginx upstream"
+    # Only the servers' addresses change; the parameters after them (ipv6=off) stay as committed.
+    text = _replace_in_block(text, "resolver", r"resolver 1\.1\.1\.1 8\.8\.8\.8 ", f"resolver {resolver} ")
+    return _replace_in_block(
+        text, "upstream", r"set \$archon_posthog https://eu\.i\.posthog\.com;", f"set $archon_posthog {upstream};"
     )
-    return text[: block.start()] + replaced + text[block.end() :]
 
 
 def _nginx_main_conf(workdir: Path, site: Path, tool: str) -> str:
@@ -133,14 +143,18 @@ def _nginx_main_conf(workdir: Path, site: Path, tool: str) -> str:
     )
 
 
-def _workerd_config(*, port: int, upstream: str) -> str:
+def _workerd_config(*, port: int, upstream: str, project_key: str | None) -> str:
     wrangler = tomllib.loads((WORKER_DIR / "wrangler.toml").read_text(encoding="utf-8"))
     if wrangler.get("main") != "worker.js":
         raise AssertionError("wrangler.toml must deploy worker.js, the file the tests run")
     variables: dict[str, str] = {str(k): str(v) for k, v in wrangler.get("vars", {}).items()}
     if "POSTHOG_UPSTREAM" not in variables:
         raise AssertionError("wrangler.toml must set POSTHOG_UPSTREAM")
+    if "POSTHOG_PROJECT_KEY" in variables:
+        raise AssertionError("POSTHOG_PROJECT_KEY is a Worker secret (docs/proxy.md), never a [vars] entry")
     variables["POSTHOG_UPSTREAM"] = upstream
+    if project_key is not None:
+        variables["POSTHOG_PROJECT_KEY"] = project_key
     bindings = ", ".join(f"(name = {json.dumps(k)}, text = {json.dumps(v)})" for k, v in sorted(variables.items()))
     template = string.Template(WORKERD_TEMPLATE.read_text(encoding="utf-8"))
     return template.substitute(
@@ -156,11 +170,23 @@ class _Command:
     env: dict[str, str]
 
 
-def _command(kind: ProxyKind, *, tool: str, port: int, upstream: str, workdir: Path) -> _Command:
+@dataclass(frozen=True)
+class ProxyOptions:
+    """Test-only choices beyond the listen port and the upstream: the Worker's ``POSTHOG_PROJECT_KEY`` (None: not
+    bound), and the DNS server nginx asks (``host:port``; None: a loopback port nothing answers on)."""
+
+    project_key: str | None = TEST_KEY
+    resolver: str | None = None
+
+
+def _command(kind: ProxyKind, *, tool: str, port: int, upstream: str, workdir: Path, options: ProxyOptions) -> _Command:
     base_env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": str(workdir), "LANG": "C.UTF-8"}
     if kind == "nginx":
         site = workdir / "archon-telemetry.conf"
-        site.write_text(render_nginx_site(listen=f"127.0.0.1:{port}", upstream=upstream), encoding="utf-8")
+        resolver = options.resolver or f"127.0.0.1:{free_port()}"
+        site.write_text(
+            render_nginx_site(listen=f"127.0.0.1:{port}", upstream=upstream, resolver=resolver), encoding="utf-8"
+        )
         main = workdir / "nginx.conf"
         main.write_text(_nginx_main_conf(workdir, site, tool), encoding="utf-8")
         argv = [tool, "-p", f"{workdir}/", "-c", str(main), "-e", str(workdir / "error.log")]
@@ -176,7 +202,7 @@ def _command(kind: ProxyKind, *, tool: str, port: int, upstream: str, workdir: P
         }
         return _Command([tool, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"], env)
     config = workdir / "workerd-test.capnp"
-    config.write_text(_workerd_config(port=port, upstream=upstream), encoding="utf-8")
+    config.write_text(_workerd_config(port=port, upstream=upstream, project_key=options.project_key), encoding="utf-8")
     return _Command([tool, "serve", "--import-path", str(WORKER_DIR), str(config)], base_env)
 
 
@@ -206,10 +232,14 @@ def _accepts(port: int) -> bool:
 
 
 @contextmanager
-def run_proxy(kind: ProxyKind, *, tool: str, port: int, upstream: str, workdir: Path) -> Iterator[RunningProxy]:
+def run_proxy(
+    kind: ProxyKind, *, tool: str, port: int, upstream: str, workdir: Path, options: ProxyOptions | None = None
+) -> Iterator[RunningProxy]:
     """Start ``kind`` on 127.0.0.1:``port`` in front of ``upstream``; stop it on exit."""
     workdir.mkdir(parents=True, exist_ok=True)
-    command = _command(kind, tool=tool, port=port, upstream=upstream, workdir=workdir)
+    command = _command(
+        kind, tool=tool, port=port, upstream=upstream, workdir=workdir, options=options or ProxyOptions()
+    )
     running = RunningProxy(kind=kind, port=port, upstream=upstream, log=workdir / "proxy.log")
     with running.log.open("wb") as log:
         process = subprocess.Popen(

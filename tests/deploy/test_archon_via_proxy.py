@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from archon.paths import ArchonPaths
-from archon.telemetry.history import sent_events
+from archon.telemetry.outbox.sent_log import sent_events
 from tests.conftest import TEST_KEY
 from tests.deploy.proxies import RunningProxy, expected_upstream_host
-from tests.deploy.test_proxy_live import assert_anonymous
+from tests.deploy.request_headers import assert_anonymous
 from tests.support.artefacts import REPO_ROOT, InstalledArchon
 from tests.support.ingest import IngestServer
 
@@ -92,5 +92,5 @@ def test_archon_events_arrive_through_the_proxy_intact_and_anonymous(
         assert (request.method, request.path) == ("POST", "/batch/")
         assert request.body["api_key"] == TEST_KEY
         assert request.headers["host"] == expected_upstream_host(proxy)  # it went through the proxy
-        assert_anonymous(request.headers)
+        assert_anonymous(proxy.kind, request.headers, {})
     assert {event["properties"]["$ip"] for event in received} == {""}

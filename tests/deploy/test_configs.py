@@ -1,5 +1,6 @@
 """The committed proxy configs themselves: PostHog EU over verified TLS by default, no test-only allowance in
-production, and one ingest allow-list, shared by all three, that covers exactly what the posthog SDK sends."""
+production, one ingest allow-list, shared by all three, that covers exactly what the posthog SDK sends, one
+project-key pattern (the build's), and the request-header allow-lists the live tests check."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import posthog.capture_v1
 import posthog.request
 import pytest
 
+from build_tools.constants import BuildConstantsError, validate_key
 from tests.deploy.proxies import CADDYFILE, NGINX_CONF, WORKER_DIR, locate_tool
+from tests.deploy.request_headers import FORWARDED_FROM_CLIENT
 
 EU = "https://eu.i.posthog.com"
 WORKER_JS = WORKER_DIR / "worker.js"
@@ -44,19 +47,26 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def declared_patterns(finders: dict[str, tuple[Path, str]]) -> dict[str, re.Pattern[str]]:
+    """A regular expression as each proxy declares it: group 1 of the finder's match in the proxy's file (a
+    JavaScript regex literal's escaped slashes unescaped)."""
+    declared = {}
+    for kind, (path, finder) in finders.items():
+        found = re.search(finder, _read(path))
+        assert found is not None, f"{path.name}: nothing matches {finder}"
+        declared[kind] = re.compile(found.group(1).replace("\\/", "/"))
+    return declared
+
+
 def ingest_patterns() -> dict[str, re.Pattern[str]]:
     """The ingest path allow-list as each proxy declares it."""
-    nginx = re.search(r'"~(\^/\S+\$)" 1;', _read(NGINX_CONF))
-    caddy = re.search(r"@ingest vars_regexp \{http\.request\.uri\} `([^`]+)`", _read(CADDYFILE))
-    worker = re.search(r"const INGEST_PATH = /(.+)/;", _read(WORKER_JS))
-    assert nginx is not None
-    assert caddy is not None
-    assert worker is not None
-    return {
-        "nginx": re.compile(nginx.group(1)),
-        "caddy": re.compile(caddy.group(1)),
-        "worker": re.compile(worker.group(1).replace("\\/", "/")),
-    }
+    return declared_patterns(
+        {
+            "nginx": (NGINX_CONF, r'"~(\^/\S+\$)" 1;'),
+            "caddy": (CADDYFILE, r"@ingest vars_regexp \{http\.request\.uri\} `([^`]+)`"),
+            "worker": (WORKER_JS, r"const INGEST_PATH = /(.+)/;"),
+        }
+    )
 
 
 @pytest.mark.parametrize("path", SDK_INGEST_PATHS + OTHER_INGEST_PATHS)
@@ -86,9 +96,12 @@ def test_nginx_defaults_to_posthog_eu_over_verified_tls() -> None:
     text = _read(NGINX_CONF)
     upstream_block = re.search(r"# BEGIN upstream\b.*?# END upstream", text, flags=re.DOTALL)
     assert upstream_block is not None
-    assert re.findall(r"proxy_pass \S+;", text) == [f"proxy_pass {EU};"]
-    assert f"proxy_pass {EU};" in upstream_block.group(0)
+    # A variable upstream, so that nginx resolves PostHog's name at run time (its resolver below), not once.
+    assert re.findall(r"proxy_pass \S+;", text) == ["proxy_pass $archon_posthog;"]
+    assert re.findall(r"set \$archon_posthog \S+;", text) == [f"set $archon_posthog {EU};"]
+    assert f"set $archon_posthog {EU};" in upstream_block.group(0)
     for directive in (
+        "resolver 1.1.1.1 8.8.8.8 ipv6=off;",
         "proxy_set_header Host                      eu.i.posthog.com;",
         "proxy_ssl_server_name on;",
         "proxy_ssl_name eu.i.posthog.com;",
@@ -142,7 +155,67 @@ def test_caddyfile_adapts_to_https_site_and_verified_eu_upstream() -> None:
     (proxy,) = proxies
     assert proxy["upstreams"] == [{"dial": "eu.i.posthog.com:443"}]
     assert proxy["transport"]["tls"] == {}  # TLS on, certificate verified, SNI from the upstream's name
-    assert proxy["headers"]["request"]["set"] == {"Host": ["{http.reverse_proxy.upstream.host}"]}
+    assert proxy["headers"]["request"] == {
+        "set": {"Host": ["{http.reverse_proxy.upstream.host}"]},
+        "delete": ["X-Forwarded-*"],
+    }
+
+
+def _caddy_forwarded_headers() -> set[str]:
+    """The request headers Caddy's ingest route sets again after removing them all (`-**`)."""
+    config: dict[str, Any] = json.loads(_caddy("adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile").stdout)
+    request_ops = [h["request"] for h in _walk_handlers(config) if h.get("handler") == "headers" and "request" in h]
+    assert request_ops[0] == {"delete": ["**"]}, "every request header is removed first"
+    return {name.lower() for ops in request_ops[1:] for name in ops["set"]}
+
+
+def test_every_proxy_declares_the_same_request_header_allow_list() -> None:
+    """What the live tests check by sending headers, read off each config: nginx's proxy_set_header lines, the
+    headers Caddy sets again, and the Worker's FORWARDED_HEADERS plus the two it sets itself (it forwards decoded
+    JSON, so no Content-Encoding)."""
+    nginx = {name.lower() for name in re.findall(r"^\s*proxy_set_header (\S+)", _read(NGINX_CONF), re.MULTILINE)}
+    worker_list = re.search(r"const FORWARDED_HEADERS = \[([^\]]*)\]", _read(WORKER_JS))
+    assert worker_list is not None
+    worker = set(re.findall(r'"([a-z-]+)"', worker_list.group(1))) | {"content-type", "authorization"}
+    assert nginx == FORWARDED_FROM_CLIENT | {"host"}
+    assert _caddy_forwarded_headers() == FORWARDED_FROM_CLIENT
+    assert worker == FORWARDED_FROM_CLIENT - {"content-encoding"}
+
+
+def project_key_patterns() -> dict[str, re.Pattern[str]]:
+    """The project-key pattern each proxy applies to `Authorization` (the Worker also to its configured key)."""
+    return declared_patterns(
+        {
+            "nginx": (NGINX_CONF, r'"~\^Bearer (phc_\S+)\$" \$http_authorization;'),
+            "caddy": (CADDYFILE, r"@authorization vars_regexp archon_authorization `\^Bearer (phc_\S+)\$`"),
+            "worker": (WORKER_JS, r"const PROJECT_KEY = /\^(phc_\S+)\$/;"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "phc_archonTestKey0123456789abcdefghijklmnopqrstuv",
+        "phc_12345678",
+        "phc_1234567",
+        "phx_personalKey0123456789abcdefghijklmnop",
+        "phc_with space0123",
+        "phc_" + "a" * 129,
+        "phc_a-b_c-d_e",
+        "PHC_archonTestKey0123456789",
+    ],
+)
+def test_every_proxy_takes_a_project_key_as_the_build_does(key: str) -> None:
+    try:
+        validate_key(key)
+    except BuildConstantsError:
+        expected = False
+    else:
+        expected = True
+    assert {kind: bool(p.fullmatch(key)) for kind, p in project_key_patterns().items()} == dict.fromkeys(
+        ("nginx", "caddy", "worker"), expected
+    )
 
 
 def test_caddyfile_is_formatted() -> None:

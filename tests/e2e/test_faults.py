@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
+from archon.filelock import is_locked
 from archon.paths import ArchonPaths
-from archon.telemetry.background import FLUSH_DEADLINE_SECONDS
-from archon.telemetry.lock import is_locked
-from archon.telemetry.outbox import Outbox
-from archon.telemetry.state import read_state
+from archon.telemetry.outbox.counters import read_counters
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.upload.process import FLUSH_DEADLINE_SECONDS
 from tests.e2e.processes import flusher_pids, wait_for_no_flusher
 from tests.support.artefacts import InstalledArchon
 from tests.support.ingest import IngestServer
@@ -92,7 +92,7 @@ def test_503s_then_recovery_delivers_every_event_exactly_once(
         assert run(keyed_archon, workdir, "version").returncode == 0
     settle(home, workdir)
     assert len(session_ingest.snapshot()) >= 1  # the flushers did try, and were refused
-    state = read_state(ArchonPaths(home).telemetry_state)
+    state = read_counters(ArchonPaths(home).telemetry_state)
     assert state.consecutive_failures >= 1
     assert state.next_attempt_at is not None
     waiting = recorded_uuids(home)
@@ -132,7 +132,7 @@ def test_twenty_parallel_archon_processes_deliver_every_event_exactly_once(
     assert len(received) == 20 * EVENTS_PER_RUN
     assert set(received.values()) == {1}
     assert Outbox(ArchonPaths(home)).pending_count() == 0
-    assert read_state(ArchonPaths(home).telemetry_state).sent == 20 * EVENTS_PER_RUN
+    assert read_counters(ArchonPaths(home).telemetry_state).sent == 20 * EVENTS_PER_RUN
 
 
 def test_sigkill_of_the_flusher_mid_send_loses_nothing(
@@ -196,7 +196,7 @@ def test_a_host_that_never_answers_never_makes_a_command_wait(
 
     settle(home, workdir)  # and the flusher ends by itself, within its hard limit
     assert len(recorded_uuids(home)) == 3 * EVENTS_PER_RUN
-    assert read_state(ArchonPaths(home).telemetry_state).last_error == "timeout"
+    assert read_counters(ArchonPaths(home).telemetry_state).last_error == "timeout"
 
 
 def _scheduling_policy(pid: int) -> int:
@@ -258,11 +258,15 @@ import sys
 from archon.buildinfo import current_build
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.events import CliCommandInvoked, SafeName
-from archon.telemetry.session import TelemetrySession
+from archon.config import read_config
+from archon.telemetry.consent import resolve_consent
+from archon.telemetry.recorder import Recorder
+from archon.telemetry.schema import CliCommandInvoked, SafeName
 
 runtime = Runtime.from_os()
-session = TelemetrySession(runtime=runtime, paths=ArchonPaths(runtime.home), build=current_build(), show=print)
+paths = ArchonPaths(runtime.home)
+consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
+session = Recorder(runtime=runtime, paths=paths, build=current_build(), consent=consent, show=print)
 for _ in range(int(sys.argv[1])):
     session.record(CliCommandInvoked(command=SafeName("version"), subcommand=SafeName("")))
 print(session.recorded)
@@ -286,14 +290,14 @@ def test_the_outbox_stays_bounded_after_ten_thousand_events(
     assert recorder.stdout.strip() == "10000"
 
     outbox = Outbox(ArchonPaths(home))
-    stats = outbox.stats()
-    assert stats.pending <= outbox.max_events
-    assert stats.pending + stats.dropped_overflow == 10_000
+    pending, counters = outbox.pending_count(), read_counters(ArchonPaths(home).telemetry_state)
+    assert pending <= outbox.max_events
+    assert pending + counters.dropped_overflow == 10_000
     size = sum(path.stat().st_size for path in ArchonPaths(home).outbox.iterdir())
     assert size <= outbox.max_bytes
     status = run(keyed_archon, workdir, "telemetry", "status")
     assert status.returncode == 0
-    assert str(stats.dropped_overflow) in status.stdout
+    assert str(counters.dropped_overflow) in status.stdout
 
 
 # -- bad environments: archon's own commands still work, with their normal exit codes --------------------------

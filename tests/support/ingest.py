@@ -4,7 +4,7 @@ It records every request (path, headers, decoded JSON body) and answers accordin
 ``ok`` (200), ``unavailable`` (503), ``rate_limited`` (429), ``rejected`` (400), ``redirect``
 (``redirect_status``, 307 unless set, with ``Location: redirect_to``), or ``hang`` (accept the connection, read
 the request, never answer until the server stops or ``hang_seconds`` pass). It only ever binds to loopback
-addresses.
+addresses, on a free port unless ``bind_port`` names one.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def _decode(headers: dict[str, str], raw: bytes) -> Any:
 @dataclass
 class IngestServer:
     host: str = "127.0.0.1"
+    bind_port: int = 0
     mode: Mode = "ok"
     hang_seconds: float = 30.0
     redirect_to: str = ""
@@ -140,7 +141,7 @@ class IngestServer:
                 address_family = _socket.AF_INET6
 
             family_server = V6Server
-        server = family_server((self.host, 0), Handler)
+        server = family_server((self.host, self.bind_port), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

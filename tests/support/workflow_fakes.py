@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archon.telemetry.events import Event
+from archon.telemetry.schema import Event
 
 __all__ = ["PROVIDER_BEHAVIOURS", "RecordingSink", "fake_provider", "path_with", "recorded_argv", "write_executable"]
 

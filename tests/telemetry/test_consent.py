@@ -1,4 +1,4 @@
-"""Consent precedence (DESIGN §3) as one table, plus the explanations ``status`` shows."""
+"""Consent precedence (DESIGN §3) as one table; the environment decides without reading config.yaml."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from archon.config import ConfigState, read_config
-from archon.telemetry.consent import ConsentSource, resolve_consent
+from archon.config import ConfigProblem, ConfigState, read_config
+from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
 
 CONFIG = Path("/archon-home/config.yaml")
 
 
-def _config(enabled: object = None, *, error: str | None = None) -> ConfigState:
-    if error is not None:
-        return ConfigState(path=CONFIG, exists=True, error=error)
+def _config(enabled: object = None, *, problem: ConfigProblem | None = None) -> ConfigState:
+    if problem is not None:
+        return ConfigState(path=CONFIG, exists=True, problem=problem)
     if enabled is None:
         return ConfigState(path=CONFIG, exists=False)
     return ConfigState(path=CONFIG, exists=True, data={"telemetry": {"enabled": enabled}})
@@ -23,46 +23,52 @@ def _config(enabled: object = None, *, error: str | None = None) -> ConfigState:
 ON = _config(True)
 OFF = _config(False)
 UNSET = _config()
-BROKEN = _config(error="config.yaml is not valid YAML")
+BROKEN = _config(problem=ConfigProblem.INVALID_YAML)
+DEFAULT, FROM_CONFIG = ConsentSource.DEFAULT, ConsentSource.CONFIG
+DNT, DISABLED, SWITCH = (
+    ConsentSource.DO_NOT_TRACK,
+    ConsentSource.ARCHON_TELEMETRY_DISABLED,
+    ConsentSource.ARCHON_TELEMETRY,
+)
 
 # (env, config, enabled, source, has_problem)
 TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
-    ({}, UNSET, False, "default", False),
-    ({}, ON, True, "config", False),
-    ({}, OFF, False, "config", False),
-    ({}, BROKEN, False, "config", True),
-    ({}, _config("yes"), False, "config", True),
-    ({}, _config(1), False, "config", True),
+    ({}, UNSET, False, DEFAULT, False),
+    ({}, ON, True, FROM_CONFIG, False),
+    ({}, OFF, False, FROM_CONFIG, False),
+    ({}, BROKEN, False, FROM_CONFIG, True),
+    ({}, _config("yes"), False, FROM_CONFIG, True),
+    ({}, _config(1), False, FROM_CONFIG, True),
     # 1. DO_NOT_TRACK wins over everything, whatever non-false value it has.
-    ({"DO_NOT_TRACK": "1"}, ON, False, "DO_NOT_TRACK", False),
-    ({"DO_NOT_TRACK": "true"}, ON, False, "DO_NOT_TRACK", False),
-    ({"DO_NOT_TRACK": "YES"}, ON, False, "DO_NOT_TRACK", False),
-    ({"DO_NOT_TRACK": "anything"}, ON, False, "DO_NOT_TRACK", False),
-    ({"DO_NOT_TRACK": "1", "ARCHON_TELEMETRY": "on"}, ON, False, "DO_NOT_TRACK", False),
+    ({"DO_NOT_TRACK": "1"}, ON, False, DNT, False),
+    ({"DO_NOT_TRACK": "true"}, ON, False, DNT, False),
+    ({"DO_NOT_TRACK": "YES"}, ON, False, DNT, False),
+    ({"DO_NOT_TRACK": "anything"}, ON, False, DNT, False),
+    ({"DO_NOT_TRACK": "1", "ARCHON_TELEMETRY": "on"}, ON, False, DNT, False),
     # ... and its false values enable nothing: the next rule decides.
-    ({"DO_NOT_TRACK": "0"}, UNSET, False, "default", False),
-    ({"DO_NOT_TRACK": "false"}, UNSET, False, "default", False),
-    ({"DO_NOT_TRACK": "No"}, UNSET, False, "default", False),
-    ({"DO_NOT_TRACK": ""}, UNSET, False, "default", False),
-    ({"DO_NOT_TRACK": "0"}, ON, True, "config", False),
+    ({"DO_NOT_TRACK": "0"}, UNSET, False, DEFAULT, False),
+    ({"DO_NOT_TRACK": "false"}, UNSET, False, DEFAULT, False),
+    ({"DO_NOT_TRACK": "No"}, UNSET, False, DEFAULT, False),
+    ({"DO_NOT_TRACK": ""}, UNSET, False, DEFAULT, False),
+    ({"DO_NOT_TRACK": "0"}, ON, True, FROM_CONFIG, False),
     # 2. ARCHON_TELEMETRY_DISABLED beats ARCHON_TELEMETRY and config.
-    ({"ARCHON_TELEMETRY_DISABLED": "1"}, ON, False, "ARCHON_TELEMETRY_DISABLED", False),
-    ({"ARCHON_TELEMETRY_DISABLED": "1", "ARCHON_TELEMETRY": "on"}, ON, False, "ARCHON_TELEMETRY_DISABLED", False),
-    ({"ARCHON_TELEMETRY_DISABLED": "true"}, ON, False, "ARCHON_TELEMETRY_DISABLED", False),
-    ({"ARCHON_TELEMETRY_DISABLED": "maybe"}, ON, False, "ARCHON_TELEMETRY_DISABLED", True),
-    ({"ARCHON_TELEMETRY_DISABLED": "0"}, ON, True, "config", False),
-    ({"ARCHON_TELEMETRY_DISABLED": ""}, ON, True, "config", False),
+    ({"ARCHON_TELEMETRY_DISABLED": "1"}, ON, False, DISABLED, False),
+    ({"ARCHON_TELEMETRY_DISABLED": "1", "ARCHON_TELEMETRY": "on"}, ON, False, DISABLED, False),
+    ({"ARCHON_TELEMETRY_DISABLED": "true"}, ON, False, DISABLED, False),
+    ({"ARCHON_TELEMETRY_DISABLED": "maybe"}, ON, False, DISABLED, True),
+    ({"ARCHON_TELEMETRY_DISABLED": "0"}, ON, True, FROM_CONFIG, False),
+    ({"ARCHON_TELEMETRY_DISABLED": ""}, ON, True, FROM_CONFIG, False),
     # 3. ARCHON_TELEMETRY beats config; unknown values are off and reported.
-    ({"ARCHON_TELEMETRY": "on"}, OFF, True, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "1"}, UNSET, True, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "TRUE"}, UNSET, True, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "yes"}, BROKEN, True, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "off"}, ON, False, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "0"}, ON, False, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "false"}, ON, False, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "no"}, ON, False, "ARCHON_TELEMETRY", False),
-    ({"ARCHON_TELEMETRY": "enable"}, ON, False, "ARCHON_TELEMETRY", True),
-    ({"ARCHON_TELEMETRY": ""}, ON, True, "config", False),
+    ({"ARCHON_TELEMETRY": "on"}, OFF, True, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "1"}, UNSET, True, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "TRUE"}, UNSET, True, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "yes"}, BROKEN, True, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "off"}, ON, False, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "0"}, ON, False, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "false"}, ON, False, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "no"}, ON, False, SWITCH, False),
+    ({"ARCHON_TELEMETRY": "enable"}, ON, False, SWITCH, True),
+    ({"ARCHON_TELEMETRY": ""}, ON, True, FROM_CONFIG, False),
 ]
 
 
@@ -70,32 +76,71 @@ TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
 def test_precedence(
     env: dict[str, str], config: ConfigState, enabled: bool, source: ConsentSource, has_problem: bool
 ) -> None:
-    consent = resolve_consent(env, config)
+    consent = resolve_consent(env, lambda: config)
     assert (consent.enabled, consent.source, consent.problem is not None) == (enabled, source, has_problem)
-    assert consent.explanation.startswith("on: " if enabled else "off: ")
 
 
-def test_do_not_track_explains_what_it_overrides() -> None:
-    consent = resolve_consent({"DO_NOT_TRACK": "1"}, ON)
-    assert consent.explanation == "off: DO_NOT_TRACK is set, which overrides config.yaml (enabled)"
+def _never_read() -> ConfigState:
+    raise AssertionError("config.yaml was read although the environment decides")
 
 
-def test_unknown_switch_value_is_named_in_the_problem() -> None:
-    consent = resolve_consent({"ARCHON_TELEMETRY": "sometimes"}, ON)
-    assert consent.problem is not None
-    assert "'sometimes'" in consent.problem
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DO_NOT_TRACK": "1"},
+        {"ARCHON_TELEMETRY_DISABLED": "1"},
+        {"ARCHON_TELEMETRY": "off"},
+        {"ARCHON_TELEMETRY": "on"},
+    ],
+)
+def test_the_environment_decides_without_reading_config(env: dict[str, str]) -> None:
+    consent = resolve_consent(env, _never_read)
+    assert consent.config is None
+
+
+def test_an_unknown_switch_value_is_kept_for_the_problem_report() -> None:
+    consent = resolve_consent({"ARCHON_TELEMETRY": "sometimes"}, _never_read)
+    assert (consent.enabled, consent.problem, consent.value) == (
+        False,
+        ConsentProblem.VALUE_NOT_UNDERSTOOD,
+        "sometimes",
+    )
+
+
+def test_a_non_boolean_setting_is_reported_as_not_understood() -> None:
+    consent = resolve_consent({}, lambda: _config("yes"))
+    assert (consent.problem, consent.value) == (ConsentProblem.VALUE_NOT_UNDERSTOOD, "'yes'")
 
 
 def test_malformed_config_file_resolves_off_and_says_why(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("telemetry: {enabled: true\n", encoding="utf-8")
-    consent = resolve_consent({}, read_config(path))
+    consent = resolve_consent({}, lambda: read_config(path))
     assert not consent.enabled
-    assert consent.problem is not None
-    assert "could not be read" in consent.problem
+    assert consent.problem is ConsentProblem.CONFIG_UNUSABLE
+    assert consent.config is not None
+    assert consent.config.problem is ConfigProblem.INVALID_YAML
 
 
 def test_config_written_true_resolves_on(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("# mine\ntelemetry:\n  enabled: true\n", encoding="utf-8")
-    assert resolve_consent({}, read_config(path)).enabled
+    assert resolve_consent({}, lambda: read_config(path)).enabled
+
+
+@pytest.mark.parametrize(
+    ("enabled", "key", "debug", "expected"),
+    [(True, True, False, True), (True, False, False, False), (False, True, False, False), (False, False, True, True)],
+)
+def test_may_record_needs_consent_and_a_key_unless_previewing(
+    enabled: bool, key: bool, debug: bool, expected: bool
+) -> None:
+    consent = resolve_consent({"ARCHON_TELEMETRY": "on" if enabled else "off"}, _never_read)
+    assert may_record(lambda: consent, key_embedded=key, debug_preview=debug) is expected
+
+
+def test_may_record_without_a_key_never_resolves_consent() -> None:
+    def never() -> Consent:
+        raise AssertionError("consent was resolved for a build that cannot send")
+
+    assert may_record(never, key_embedded=False, debug_preview=False) is False

@@ -5,17 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import uuid
-from pathlib import Path
 
 import pytest
 
 from archon.paths import ArchonPaths
 from archon.telemetry.identity import delete_identity, ensure_identity, read_identity
-
-
-@pytest.fixture
-def paths(isolation: Path) -> ArchonPaths:
-    return ArchonPaths(isolation)
 
 
 def test_reading_never_creates(paths: ArchonPaths) -> None:

@@ -7,8 +7,9 @@ names of a repository, a workflow file, a workflow, its nodes, a command file an
 the assistant CLI (``ARCHON_CLAUDE_BIN``) and the error message it prints, a failing bash node's output and exit
 code, and extra environment variables. Each example drives the real recording path in this process
 (:func:`archon.cli.app.run` with a build keyed for the loopback ingest server), then the real flusher run
-(:func:`~archon.telemetry.flusher.flush_outbox`: ``run_flusher`` is the same run plus the process set-up, which
-lowers the priority of, and arms a kernel timer that kills, the process it runs in: never pytest's). It then
+(:func:`~archon.telemetry.upload.drain.flush_outbox`: the flusher process's ``main`` is the same run plus the
+process set-up, which lowers the priority of, and arms a kernel timer that kills, the process it runs in: never
+pytest's). It then
 searches every file under ``telemetry/``, before and after sending, and every request (body, path, headers).
 
 A needle is 6 to 14 lowercase letters and digits holding at least one of ``gjkqwxyz`` (so it cannot occur inside
@@ -32,8 +33,8 @@ from hypothesis import strategies as st
 from archon.cli.app import run
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.flusher import flush_outbox
-from archon.telemetry.outbox import Outbox
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.upload.drain import flush_outbox
 from tests.support.delivery import TEST_KEY, keyed_build
 from tests.support.ingest import IngestServer
 from tests.support.workflow_fakes import write_executable
@@ -46,7 +47,7 @@ NEEDLES = 17
 def _allowed_text() -> str:
     """Everything archon may legitimately send is a substring of this (lowercased)."""
     parts = [path.read_text(encoding="utf-8") for path in ARCHON_SOURCE.rglob("*") if path.suffix in {".py", ".yaml"}]
-    parts += [" ".join(dir(builtins)), TEST_KEY, repr(dataclasses.asdict(keyed_build("http://127.0.0.1:1")))]
+    parts += [" ".join(dir(builtins)), TEST_KEY, repr(keyed_build("http://127.0.0.1:1")._asdict())]
     parts += ["posthog-python", "historical_migration", "sent_at", "api_key", "batch", "application/json"]
     return "\n".join(parts).lower()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archon.config import ConfigState
+from archon.config import ConfigProblem, ConfigState
 from archon.workflows.assistant import choose_assistant
 
 
@@ -10,10 +10,7 @@ def test_the_assistant_is_the_workflows_then_the_configs_then_claude(tmp_path: P
     path = tmp_path / "config.yaml"
     configured = ConfigState(path=path, exists=True, data={"defaultAssistant": "codex"})
     assert choose_assistant("claude", configured).provider == "claude"
-    assert (choose_assistant(None, configured).provider, choose_assistant(None, configured).source) == (
-        "codex",
-        "config",
-    )
+    assert (choose_assistant(None, configured).provider, choose_assistant(None, configured).warning) == ("codex", None)
     empty = ConfigState(path=path, exists=False)
     assert choose_assistant(None, empty).provider == "claude"
     assert choose_assistant(None, empty).warning is None
@@ -21,6 +18,6 @@ def test_the_assistant_is_the_workflows_then_the_configs_then_claude(tmp_path: P
     assert weird.provider == "claude"
     assert weird.warning is not None
     assert "defaultAssistant" in weird.warning
-    broken = choose_assistant(None, ConfigState(path=path, exists=True, error="config.yaml is not valid YAML"))
+    broken = choose_assistant(None, ConfigState(path=path, exists=True, problem=ConfigProblem.INVALID_YAML))
     assert broken.provider == "claude"
     assert broken.warning is not None

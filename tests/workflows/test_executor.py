@@ -37,6 +37,11 @@ class Recorder:
         self.calls.append(("run_finished", "ok" if result.ok else "failed"))
 
 
+def _node(result: RunResult, node_id: str) -> NodeResult:
+    (found,) = [node for node in result.nodes if node.node.id == node_id]
+    return found
+
+
 def workflow(text: str) -> Workflow:
     return parse_workflow(textwrap.dedent(text), source="test.yaml", origin="file", commands=COMMANDS)
 
@@ -77,7 +82,7 @@ def test_nodes_run_in_dependency_order_and_see_earlier_outputs(tmp_path: Path) -
     recorder = Recorder()
     result = run(wf, tmp_path, arguments=("a", "b"), inputs={"tone": "kindly"}, observer=recorder)
     assert result.ok
-    assert result.result("greet").output == "hello world, a b, kindly\n"
+    assert _node(result, "greet").output == "hello world, a b, kindly\n"
     assert result.provider is None  # bash only: no assistant involved
     assert recorder.calls == [
         ("run_started", "None"),
@@ -129,15 +134,15 @@ def test_dependents_of_a_failed_node_are_skipped_and_other_branches_go_on(tmp_pa
     result = run(wf, tmp_path, observer=recorder)
     assert not result.ok
     assert [r.status for r in result.nodes] == ["failed", "skipped", "skipped", "succeeded"]
-    broken = result.result("broken")
+    broken = _node(result, "broken")
     assert (broken.returncode, broken.stderr) == (3, "oops\n")
     assert broken.failure is not None
     assert broken.failure.classification == "fatal"
     assert isinstance(broken.error, NodeCommandError)
     assert result.failed_node is not None
     assert result.failed_node.id == "broken"
-    assert result.result("child").skipped_because == "broken"
-    assert result.result("grandchild").skipped_because == "child"
+    assert _node(result, "child").skipped_because == "broken"
+    assert _node(result, "grandchild").skipped_because == "child"
     assert not (tmp_path / "child-ran").exists()
     assert not (tmp_path / "grandchild-ran").exists()
     assert ("node_skipped", "grandchild") in recorder.calls
@@ -164,7 +169,7 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
         """
     )
     result = run(wf, tmp_path)
-    hang = result.result("hang")
+    hang = _node(result, "hang")
     assert hang.status == "failed"
     assert hang.failure is not None
     assert (hang.failure.classification, hang.failure.reason) == ("transient", "timed out")
@@ -198,9 +203,9 @@ def test_prompt_and_command_nodes_go_through_the_provider_cli(
     )
     assert result.ok, result.error
     assert result.provider == provider
-    assert result.result("ask").output == 'answer to: Given "it is 42", answer why?\n'
-    assert result.result("ask").provider == provider
-    assert result.result("facts").provider is None
+    assert _node(result, "ask").output == 'answer to: Given "it is 42", answer why?\n'
+    assert _node(result, "ask").provider == provider
+    assert _node(result, "facts").provider is None
     assert recorded_argv(fake) == [*flags, "--", "Summarize for ops: why?"]
 
 
@@ -215,7 +220,7 @@ def test_a_prompt_starting_with_a_dash_reaches_the_cli_as_the_prompt(
     wf = workflow('name: ask\ndescription: d\nnodes: [{id: ask, prompt: "$ARGUMENTS"}]\n')
     result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, arguments=(prompt,))
     assert result.ok, result.error
-    assert result.result("ask").output == f"answer to: {prompt}\n"
+    assert _node(result, "ask").output == f"answer to: {prompt}\n"
     assert recorded_argv(fake) == [*flags, "--", prompt]
 
 
@@ -273,12 +278,12 @@ def test_provider_failures_are_classified(
         """
     )
     result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")})
-    ask = result.result("ask")
+    ask = _node(result, "ask")
     assert ask.status == "failed"
     assert ask.failure is not None
     assert ask.failure.classification == classification
     assert isinstance(ask.error, error_type)
-    assert result.result("after").status == "skipped"
+    assert _node(result, "after").status == "skipped"
     assert not (tmp_path / "after-ran").exists()
     if behaviour == "crash":
         assert ask.returncode == -11
@@ -287,7 +292,7 @@ def test_provider_failures_are_classified(
 def test_bash_missing_from_path_is_a_fatal_node_failure(tmp_path: Path) -> None:
     wf = workflow("name: w\ndescription: d\nnodes: [{id: a, bash: 'echo hi'}]\n")
     result = run(wf, tmp_path, env={"PATH": str(tmp_path / "empty")})
-    a = result.result("a")
+    a = _node(result, "a")
     assert a.failure is not None
     assert (a.status, a.failure.classification) == ("failed", "fatal")
     assert isinstance(a.error, NodeSpawnError)
@@ -297,7 +302,7 @@ def test_a_prompt_too_long_for_the_os_is_a_clear_fatal_failure(tmp_path: Path) -
     write_executable(tmp_path / "bin", "claude", "echo unreachable")
     wf = workflow("name: w\ndescription: d\nnodes: [{id: a, prompt: '$ARGUMENTS'}]\n")
     result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")}, arguments=("x" * 3_000_000,))
-    a = result.result("a")
+    a = _node(result, "a")
     assert a.failure is not None
     assert a.failure.classification == "fatal"
     assert isinstance(a.error, NodeSpawnError)

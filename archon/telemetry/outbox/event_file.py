@@ -1,0 +1,134 @@
+"""One event, one file: the stored form of an event, its bytes, and the file name that orders and sizes it.
+
+:class:`StoredEvent` is the shape an event has from the moment it is recorded: exactly what the outbox keeps, what
+``archon telemetry inspect`` prints and what the flusher posts, field for field (its uuid and timestamp are fixed
+when it is recorded and kept across retries, so the server can de-duplicate a re-sent batch).
+
+An event file is named ``<time_ns>-<uuid>-<size>.json``: sorting names sorts by recording time, and the size in
+the name lets the outbox enforce its byte bound from a directory listing alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple, TypedDict
+
+from archon.telemetry.schema import PropertyValue
+
+__all__ = [
+    "Entry",
+    "StoredEvent",
+    "decode_event",
+    "encode_event",
+    "event_file_name",
+    "list_entries",
+    "read_events",
+]
+
+
+class StoredEvent(TypedDict):
+    """One event as stored, shown by ``inspect`` and sent, in PostHog's capture format."""
+
+    event: str
+    distinct_id: str
+    uuid: str
+    timestamp: str
+    properties: dict[str, PropertyValue]
+
+
+_HEX = frozenset("0123456789abcdef")
+_UUID_GROUPS = (8, 4, 4, 4, 12)
+_TIME_DIGITS = 20
+_SUFFIX = ".json"
+
+
+def _is_canonical_uuid(text: str) -> bool:
+    """``8-4-4-4-12`` lowercase hex groups (what ``str(uuid.UUID(...))`` gives). Plain string checks: this runs
+    for every event file a listing sees, and compiling a regular expression costs more than the rest of it."""
+    groups = text.split("-")
+    return tuple(map(len, groups)) == _UUID_GROUPS and all(_HEX.issuperset(group) for group in groups)
+
+
+def event_file_name(*, time_ns: int, event_uuid: str, size: int) -> str:
+    """The file name of an event file. Raises ``ValueError`` if ``event_uuid`` is not a canonical UUID."""
+    if not _is_canonical_uuid(event_uuid):
+        raise ValueError(f"not a canonical uuid: {event_uuid!r}")
+    return f"{time_ns:0{_TIME_DIGITS}d}-{event_uuid}-{size}{_SUFFIX}"
+
+
+def _size_of(name: str) -> int | None:
+    """The size an event file's name records, or None if ``name`` is not an event file's name."""
+    if not name.endswith(_SUFFIX):
+        return None
+    time_ns, sep, rest = name[: -len(_SUFFIX)].partition("-")
+    event_uuid, sep2, size = rest.rpartition("-")
+    if not (sep and sep2 and len(time_ns) == _TIME_DIGITS and time_ns.isascii() and time_ns.isdigit()):
+        return None
+    if not (0 < len(size) < 10 and size.isascii() and size.isdigit() and _is_canonical_uuid(event_uuid)):
+        return None
+    return int(size)
+
+
+def encode_event(event: StoredEvent) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_event(raw: bytes) -> StoredEvent | None:
+    """A stored event, or None if ``raw`` is not one (truncated, garbage, wrong shape)."""
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if not all(isinstance(data.get(key), str) for key in ("event", "distinct_id", "uuid", "timestamp")):
+        return None
+    properties = data.get("properties")
+    if not isinstance(properties, dict) or not all(
+        isinstance(key, str) and isinstance(value, str | int | bool) for key, value in properties.items()
+    ):
+        return None
+    return StoredEvent(
+        event=data["event"],
+        distinct_id=data["distinct_id"],
+        uuid=data["uuid"],
+        timestamp=data["timestamp"],
+        properties=properties,
+    )
+
+
+class Entry(NamedTuple):
+    """One event file's name, parsed. Ordered by recording time (the name starts with it)."""
+
+    name: str
+    size: int
+
+
+def list_entries(directory: Path) -> list[Entry]:
+    """The event files in ``directory``, oldest first; a missing directory is empty. Ignores every other file."""
+    try:
+        names = os.listdir(directory)
+    except OSError:  # missing or unreadable: nothing we can send
+        return []
+    entries = []
+    for name in names:
+        size = _size_of(name)
+        if size is not None:
+            entries.append(Entry(name, size))
+    entries.sort()  # zero-padded time first: name order is recording order
+    return entries
+
+
+def read_events(files: Iterable[Path]) -> Iterator[StoredEvent]:
+    """The events in ``files``; files that vanished or are unreadable are skipped."""
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:  # claimed, sent or dropped since the listing
+            continue
+        event = decode_event(raw)
+        if event is not None:
+            yield event

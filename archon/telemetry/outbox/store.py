@@ -1,0 +1,262 @@
+"""The outbox: the durable, bounded store of events waiting to be sent, one small file per event.
+
+Layout under ``~/.archon/telemetry/``::
+
+    outbox/<time_ns>-<uuid>-<size>.json     recorded, waiting
+    inflight/<same name>                    claimed by the running flusher (moved back if it dies)
+
+Why one file per event:
+
+- **Crash-safe.** A record is written to a temp file and renamed into place, so it is either whole or absent;
+  a process killed at any point leaves at worst a ``.tmp`` file, which readers ignore and the flusher removes.
+  A record that is unreadable anyway (e.g. cut short by a power loss) is skipped and counted, never fatal.
+- **Concurrent without locks on the hot path.** Appenders only create new, uniquely named files. The one
+  flusher (see :mod:`archon.telemetry.upload.drain`) *claims* a batch by renaming files into ``inflight/``; a rename
+  succeeds for exactly one process, so each event is sent by exactly one flusher and deleted once accepted.
+- **Bounded cheaply.** The name carries the record's size, so a directory listing (no ``stat``) gives both the
+  count and the bytes. When the outbox holds more than ``max_events`` or ``max_bytes``, the oldest records are
+  deleted (under ``state.lock``) down to nine tenths of the bound, and counted in ``state.json``
+  (:mod:`~archon.telemetry.outbox.counters`), which ``telemetry status`` shows.
+
+Appending costs one small write and one rename; the listing to enforce the bound happens on an instance's
+first append and again only when that instance could have reached the bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from archon.paths import ArchonPaths
+from archon.private_files import TEMP_SUFFIX, ensure_private_dir, write_atomic
+from archon.telemetry.outbox.event_file import (
+    Entry,
+    StoredEvent,
+    decode_event,
+    encode_event,
+    event_file_name,
+    list_entries,
+    read_events,
+)
+
+if TYPE_CHECKING:
+    from archon.telemetry.outbox.counters import DeliveryCounters
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox"]
+
+DEFAULT_MAX_EVENTS = 1000
+DEFAULT_MAX_BYTES = 1024 * 1024
+TRIM_FRACTION = 10
+"""A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
+
+
+class Claim(NamedTuple):
+    """Records a flusher took out of the outbox: their in-flight paths and the events they hold."""
+
+    items: tuple[tuple[Path, StoredEvent], ...]
+    corrupt: int = 0
+
+    @property
+    def events(self) -> list[StoredEvent]:
+        return [event for _, event in self.items]
+
+
+class Outbox:
+    """Events recorded and not yet accepted by the server. Safe to use from many processes at once."""
+
+    def __init__(
+        self,
+        paths: ArchonPaths,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        if max_events < 1 or max_bytes < 1:
+            raise ValueError("the outbox bounds must be positive")
+        self.paths = paths
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self._clock_ns = clock_ns
+        self._dir_ready = False
+        self._headroom_events = 0
+        self._headroom_bytes = 0
+
+    # -- recording -------------------------------------------------------------------------------------------
+
+    def append(self, event: StoredEvent) -> None:
+        """Store ``event`` durably (temp file + rename). Raises ``OSError`` when the disk refuses; never blocks."""
+        data = encode_event(event)
+        name = event_file_name(time_ns=self._clock_ns(), event_uuid=event["uuid"], size=len(data))
+        directory = self.paths.outbox
+        if not self._dir_ready:
+            for level in (self.paths.home, self.paths.telemetry_dir, directory):
+                ensure_private_dir(level)
+            self._dir_ready = True
+        # Not synced: a rename is atomic without it, and a record a power loss cuts short is skipped and counted.
+        write_atomic(directory / name, data, durable=False, make_parents=False)
+        self._headroom_events -= 1
+        self._headroom_bytes -= len(data)
+        if self._headroom_events < 0 or self._headroom_bytes < 0:
+            self.enforce_bound()
+
+    def enforce_bound(self) -> int:
+        """Delete the oldest waiting records until the outbox is within its bounds; how many were dropped.
+
+        Claimed (in-flight) records count toward the bound but are never dropped here.
+        """
+        _, count, size = self._measure()
+        dropped = 0
+        if self._over(count, size):
+            outcome = self._drop_excess()
+            if outcome is None:  # state.lock stayed busy: try again on the next append
+                self._headroom_events = self._headroom_bytes = 0
+                return 0
+            dropped, count, size = outcome
+        self._headroom_events = self.max_events - count
+        self._headroom_bytes = self.max_bytes - size
+        return dropped
+
+    def _measure(self) -> tuple[list[Entry], int, int]:
+        waiting = list_entries(self.paths.outbox)
+        claimed = list_entries(self.paths.outbox_inflight)
+        count = len(waiting) + len(claimed)
+        size = sum(entry.size for entry in waiting) + sum(entry.size for entry in claimed)
+        return waiting, count, size
+
+    def _over(self, count: int, size: int) -> bool:
+        return count > self.max_events or size > self.max_bytes
+
+    def _drop_excess(self) -> tuple[int, int, int] | None:
+        """Under state.lock, list again and drop the oldest: concurrent trims never double-drop."""
+        # Only a full outbox gets here: appending never loads the counters (a dataclass, json, the lock).
+        from archon.telemetry.outbox.counters import update_counters
+
+        outcome = (0, 0, 0)
+
+        def drop(state: DeliveryCounters) -> DeliveryCounters:
+            nonlocal outcome
+            waiting, count, size = self._measure()
+            if not self._over(count, size):  # another process trimmed first
+                outcome = (0, count, size)
+                return state
+            # Trim below the bound, so the next appends have room and do not each pay for a trim.
+            keep_events = self.max_events - max(1, self.max_events // TRIM_FRACTION)
+            keep_bytes = self.max_bytes - max(1, self.max_bytes // TRIM_FRACTION)
+            dropped = 0
+            for entry in waiting:
+                if count <= keep_events and size <= keep_bytes:
+                    break
+                with contextlib.suppress(FileNotFoundError):  # claimed by the flusher meanwhile
+                    (self.paths.outbox / entry.name).unlink()
+                    dropped += 1
+                count -= 1
+                size -= entry.size
+            outcome = (dropped, count, size)
+            return replace(state, dropped_overflow=state.dropped_overflow + dropped)
+
+        return None if update_counters(self.paths, drop) is None else outcome
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _all_entries(self) -> list[tuple[Path, Entry]]:
+        found = [(self.paths.outbox_inflight, e) for e in list_entries(self.paths.outbox_inflight)]
+        found += [(self.paths.outbox, e) for e in list_entries(self.paths.outbox)]
+        found.sort(key=lambda item: item[1])
+        return found
+
+    def pending(self) -> list[StoredEvent]:
+        """Every event not yet accepted (waiting or being sent), oldest first. Unreadable records are skipped."""
+        return list(read_events(directory / entry.name for directory, entry in self._all_entries()))
+
+    def pending_count(self) -> int:
+        return len(list_entries(self.paths.outbox)) + len(list_entries(self.paths.outbox_inflight))
+
+    def dropped_count(self) -> int:
+        """Events that will never be sent: dropped for the bound, rejected by the server, or unreadable."""
+        from archon.telemetry.outbox.counters import read_counters  # not on the appending path
+
+        return read_counters(self.paths.telemetry_state).dropped
+
+    # -- deleting --------------------------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> Claim:
+        """Move up to ``limit`` of the oldest waiting records into ``inflight/`` and read them.
+
+        Only the flusher calls this, while it holds the flush lock. Unreadable records are deleted and counted.
+        """
+        ensure_private_dir(self.paths.outbox_inflight)
+        items: list[tuple[Path, StoredEvent]] = []
+        corrupt = 0
+        for entry in list_entries(self.paths.outbox)[:limit]:
+            target = self.paths.outbox_inflight / entry.name
+            try:
+                os.replace(self.paths.outbox / entry.name, target)
+                raw = target.read_bytes()
+            except OSError:  # dropped for the bound or cleared meanwhile, or (Windows) open elsewhere: next time
+                continue
+            event = decode_event(raw)
+            if event is None:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                corrupt += 1
+            else:
+                items.append((target, event))
+        return Claim(items=tuple(items), corrupt=corrupt)
+
+    def still_claimed(self, claim: Claim) -> bool:
+        """Whether every record of ``claim`` is still in ``inflight/`` (``clear()`` deletes them)."""
+        return all(path.exists() for path, _ in claim.items)
+
+    def acknowledge(self, claim: Claim) -> None:
+        """Delete claimed records: the server accepted them, or rejected them for good."""
+        for path, _ in claim.items:
+            with contextlib.suppress(OSError):  # at worst it is sent again, with the same uuid
+                path.unlink()
+
+    def unclaim(self, claim: Claim) -> None:
+        """Put claimed records back, unchanged (same name, same uuid), for a later attempt."""
+        for path, _ in claim.items:
+            with contextlib.suppress(FileNotFoundError):  # cleared by `telemetry off` meanwhile
+                os.replace(path, self.paths.outbox / path.name)
+
+    def reclaim_orphans(self) -> int:
+        """Move records a dead flusher had claimed back into the outbox. Call only while holding the flush lock."""
+        moved = 0
+        for entry in list_entries(self.paths.outbox_inflight):
+            with contextlib.suppress(FileNotFoundError):
+                ensure_private_dir(self.paths.outbox)
+                os.replace(self.paths.outbox_inflight / entry.name, self.paths.outbox / entry.name)
+                moved += 1
+        return moved
+
+    def remove_stale_temp_files(self, *, older_than_seconds: float, now: float) -> int:
+        """Delete temp files left by appenders that were killed mid-write."""
+        removed = 0
+        try:
+            names = os.listdir(self.paths.outbox)
+        except OSError:
+            return 0
+        for name in names:
+            if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+                continue
+            path = self.paths.outbox / name
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > older_than_seconds:
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    def clear(self) -> int:
+        """Delete every event not yet sent (``telemetry off``); how many were deleted."""
+        deleted = 0
+        for directory, entry in self._all_entries():
+            with contextlib.suppress(FileNotFoundError):
+                (directory / entry.name).unlink()
+                deleted += 1
+        return deleted

@@ -1,0 +1,137 @@
+"""The flusher process: its one entry point, :func:`main`, and its one set-up.
+
+``archon/__main__.py`` (the entry of ``python -m archon``, of the ``archon`` console script and of the frozen
+binary alike) sees the hidden :data:`FLUSH_ARGUMENT` before it imports anything else and calls :func:`main`. The
+set-up comes first, before the rest of archon is imported, because those imports (and then the posthog library's)
+are most of the flusher's CPU time, and should only use CPU that nothing else wants; and because the hard time
+limit must cover them too. Only the standard library is imported at the top of this module. Then :func:`main`
+runs one :func:`~archon.telemetry.upload.drain.flush_outbox` and exits 0, whatever happened.
+
+The hard limit is the kernel's, not a thread's. In the idle scheduling class a flusher may wait a long time for
+CPU on a busy machine, and a watchdog thread would have to be scheduled, then win the GIL from the thread it is
+meant to stop, before it could end anything (measured: Python code still ran up to 2 s after such a limit). An
+``ITIMER_REAL`` timer instead raises ``SIGALRM`` at the limit, from the kernel's timer interrupt; its default
+action kills the whole process, which from that moment never runs another instruction of its own: no request
+starts or continues after the limit, however starved the process is. Only the kernel's clean-up (closing the
+socket, releasing the flush lock) waits for the process's next turn on a CPU (measured: 0.07 to 0.15 s median,
+under 0.5 s at worst, with twice as many busy loops as CPUs; docs/performance.md). Records are renamed
+atomically, so a killed flusher at worst leaves a claimed batch in ``inflight/``, which the next flusher sends
+with the same uuids.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from archon.buildinfo import BuildInfo
+
+__all__ = [
+    "BACKGROUND_NICENESS",
+    "EXIT_DEADLINE",
+    "FLUSH_ARGUMENT",
+    "FLUSH_DEADLINE_SECONDS",
+    "WIND_DOWN_SECONDS",
+    "hard_limit_remaining",
+    "main",
+    "run_in_background",
+]
+
+FLUSH_ARGUMENT: Final = "__archon-telemetry-flush__"
+"""The hidden first argument that makes ``archon`` (or ``python -m archon``) the flusher."""
+
+FLUSH_DEADLINE_SECONDS: Final = 20.0
+"""The flusher process's hard limit, counted from its start."""
+
+WIND_DOWN_SECONDS: Final = 1.0
+"""How long before the process's hard limit a run stops on its own, so that normally it puts back its batch and
+records its backoff itself before the kernel ends the process."""
+
+BACKGROUND_NICENESS: Final = 10
+EXIT_DEADLINE: Final = 3
+"""Exit status of a flusher ended by the fallback watchdog thread (platforms without ``setitimer``)."""
+
+_WATCHDOG_NAME: Final = "archon-flusher-deadline"
+
+
+def main(*, build: BuildInfo | None = None) -> int:
+    """The whole flusher process. Always returns 0: nobody reads its exit status, and it has no terminal.
+
+    ``build`` defaults to this artefact's build-time constants (tests pass a keyed one).
+
+    Never call it in a process that must live on: it lowers this process's priority for good, arms the kernel
+    timer that kills it and changes its working directory (tests run
+    :func:`~archon.telemetry.upload.drain.flush_outbox`, the same run without the process set-up).
+    """
+    run_in_background()
+    from archon.buildinfo import current_build  # after the set-up above: see the module docstring
+    from archon.paths import ArchonPaths
+    from archon.runtime import Runtime
+    from archon.telemetry.upload.drain import FlushPolicy, flush_outbox
+    from archon.telemetry.upload.sender import silence_posthog_logging
+
+    silence_posthog_logging()
+    runtime = Runtime.from_os()  # before the chdir: a relative ARCHON_HOME means what it meant to the command
+    with contextlib.suppress(OSError):
+        os.chdir("/")  # never keep a directory busy, and never run anything relative to one
+    left = hard_limit_remaining()
+    policy = FlushPolicy() if left is None else FlushPolicy(deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
+    with contextlib.suppress(Exception):  # the failure boundary of the flusher process
+        flush_outbox(
+            paths=ArchonPaths(runtime.home),
+            build=build or current_build(),
+            env=runtime.env,
+            policy=policy,
+            now=runtime.now,
+            monotonic=runtime.monotonic,
+        )
+    return 0
+
+
+def run_in_background(*, deadline_seconds: float = FLUSH_DEADLINE_SECONDS) -> None:
+    """Make this process the harmless flusher: a hard time limit, then the lowest CPU priority. Never raises.
+
+    The limit is armed once: a later call never extends it.
+    """
+    _arm_hard_limit(deadline_seconds)
+    _lower_priority()
+
+
+def hard_limit_remaining() -> float | None:
+    """Seconds until the kernel ends this process; None when no such limit is armed (e.g. on Windows)."""
+    if not hasattr(signal, "setitimer"):
+        return None
+    remaining, _interval = signal.getitimer(signal.ITIMER_REAL)
+    return remaining if remaining > 0 else None
+
+
+def _arm_hard_limit(seconds: float) -> None:
+    if hard_limit_remaining() is not None or any(t.name == _WATCHDOG_NAME for t in threading.enumerate()):
+        return
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # no setitimer, or not the main thread
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the default action: the kernel kills the process
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})  # a blocked mask is inherited across exec
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        return
+    # Windows has no SIGALRM: a watchdog thread, which ends the process once it gets the CPU and the GIL.
+    timer = threading.Timer(seconds, os._exit, args=(EXIT_DEADLINE,))
+    timer.name = _WATCHDOG_NAME
+    timer.daemon = True
+    timer.start()
+
+
+def _lower_priority() -> None:
+    """Linux's idle scheduling class, elsewhere nice 10.
+
+    ``posix_spawn`` cannot do it for the child (glibc rejects the idle policy with EINVAL), hence the flusher does
+    it itself, first thing. On Windows the flusher is started below normal priority instead.
+    """
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        elif os.getpriority(os.PRIO_PROCESS, 0) < BACKGROUND_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, BACKGROUND_NICENESS)

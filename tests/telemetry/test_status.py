@@ -1,0 +1,58 @@
+"""``status`` and ``inspect`` as data: the last events, sent or queued, and what status reads (it creates nothing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from archon.paths import ArchonPaths
+from archon.runtime import Runtime
+from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.sent_log import record_sent
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.status import NotSending, recent_events, telemetry_status
+from tests.support.delivery import keyed_build, make_event
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _events(count: int, *, offset: int = 0) -> list[StoredEvent]:
+    return [make_event(exit_code=i, when=START + timedelta(seconds=offset + i)) for i in range(count)]
+
+
+def test_recent_events_merge_sent_and_queued_oldest_first(paths: ArchonPaths) -> None:
+    older = _events(4)
+    newer = _events(3, offset=10)
+    record_sent(paths, older)
+    outbox = Outbox(paths)
+    for event in newer:
+        outbox.append(event)
+
+    assert recent_events(paths, limit=5) == [older[2], older[3], *newer]
+    assert recent_events(paths) == [*older, *newer]
+    assert recent_events(paths, limit=0) == []
+
+
+def test_an_event_both_sent_and_queued_appears_once(paths: ArchonPaths) -> None:
+    (event,) = _events(1)
+    Outbox(paths).append(event)
+    record_sent(paths, [event])  # a flusher is between "accepted" and deleting the record
+
+    assert recent_events(paths) == [event]
+
+
+def test_reading_creates_nothing(paths: ArchonPaths) -> None:
+    runtime = Runtime(env={}, home=paths.home, cwd=paths.home)
+    status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("https://example.invalid"))
+    assert recent_events(paths) == []
+    assert (status.identity, status.last_event, status.pending, status.counters.dropped) == (None, None, 0, 0)
+    assert status.not_sending_because is NotSending.OFF
+    assert not paths.home.exists()
+
+
+def test_status_reads_config_even_when_the_environment_decides(paths: ArchonPaths) -> None:
+    paths.home.mkdir()
+    paths.config.write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
+    runtime = Runtime(env={"DO_NOT_TRACK": "1"}, home=paths.home, cwd=paths.home)
+    status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("https://example.invalid"))
+    assert not status.consent.enabled
+    assert status.config.get("telemetry", "enabled") is True

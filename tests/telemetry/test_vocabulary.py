@@ -1,0 +1,116 @@
+"""Every string an event carries comes from a closed vocabulary, or is a fixed placeholder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from archon.config import set_config_value
+from archon.errors import ArchonError, ConfigError, UsageError
+from archon.private_files import write_atomic
+from archon.telemetry.vocabulary import command_name, error_class, where, workflow_name
+from archon.workflows.bundled import bundled_workflow_names
+
+KNOWN = frozenset({"workflow", "run", "telemetry", "status"})
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_command_names_pass_through(name: str) -> None:
+    assert command_name(name, KNOWN) == name
+
+
+@pytest.mark.parametrize("name", ["my-secret-cmd", "/home/alice/x", "RUN", "run ", "ghp_abc123"])
+def test_unknown_command_names_are_user_defined(name: str) -> None:
+    assert command_name(name, KNOWN) == "user-defined"
+
+
+def test_empty_command_name_stays_empty() -> None:
+    assert command_name("", KNOWN) == ""
+
+
+def test_odd_strings_in_the_vocabulary_are_still_refused() -> None:
+    assert command_name("a b/c", {"a b/c"}) == "user-defined"
+
+
+def test_bundled_workflow_names_pass_through() -> None:
+    for name in bundled_workflow_names():
+        assert workflow_name(name, bundled=True) == name
+
+
+def test_a_bundled_name_on_a_workflow_of_ones_own_is_user_defined() -> None:
+    """A user or repo workflow may reuse a bundled name to replace it; it is still the user's own workflow."""
+    for name in bundled_workflow_names():
+        assert workflow_name(name, bundled=False) == "user-defined"
+
+
+@pytest.mark.parametrize("bundled", [True, False])
+@pytest.mark.parametrize("name", ["deploy-prod-secret", "archon-not-shipped-xyz", "", "../../etc/passwd"])
+def test_other_workflow_names_are_user_defined(name: str, bundled: bool) -> None:
+    assert workflow_name(name, bundled=bundled) == "user-defined"
+
+
+class _PluginError(ArchonError):
+    """An ArchonError subclass defined outside the archon package (here: in tests)."""
+
+
+class _ThirdPartyError(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (ArchonError("x"), "ArchonError"),
+        (ConfigError("/home/alice/.archon/config.yaml"), "ConfigError"),
+        (UsageError("x"), "UsageError"),
+        (KeyError("secret"), "KeyError"),
+        (TimeoutError(), "TimeoutError"),
+        (KeyboardInterrupt(), "KeyboardInterrupt"),
+        (FileNotFoundError(2, "nope", "/srv/secret"), "FileNotFoundError"),
+        (json.JSONDecodeError("m", "doc", 0), "other"),
+        (subprocess.CalledProcessError(1, ["x"]), "other"),
+        (_PluginError("x"), "other"),
+        (_ThirdPartyError("db.internal.example.com"), "other"),
+    ],
+)
+def test_error_class(exc: BaseException, expected: str) -> None:
+    assert error_class(exc) == expected
+
+
+def test_error_class_refuses_a_fake_builtin() -> None:
+    fake = type("KeyError", (Exception,), {"__module__": "builtins"})
+    assert error_class(fake()) == "other"
+
+
+def _raise_from_archon() -> BaseException:
+    try:
+        set_config_value(Path("/nonexistent"), (), True)
+    except ValueError as exc:
+        return exc
+    raise AssertionError("set_config_value accepted empty keys")
+
+
+def test_where_names_the_innermost_archon_function() -> None:
+    assert where(_raise_from_archon()) == "set_config_value"
+
+
+def test_where_is_other_when_no_archon_frame() -> None:
+    with pytest.raises(json.JSONDecodeError) as info:
+        json.loads("{")
+    assert where(info.value) == "other"
+
+
+def test_where_is_other_without_a_traceback() -> None:
+    assert where(RuntimeError("never raised")) == "other"
+
+
+def test_where_skips_library_frames_below_archons_own(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises((FileExistsError, NotADirectoryError)) as info:
+        write_atomic(blocker / "sub" / "file", b"x")  # pathlib raises, deep inside the standard library
+    assert info.value.__traceback__ is not None
+    assert where(info.value) == "ensure_private_dir"

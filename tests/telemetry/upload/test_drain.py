@@ -1,0 +1,374 @@
+"""A flusher run in this process, against the loopback ingest server, for every way delivery can go."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archon.buildinfo import current_build
+from archon.config import set_config_value
+from archon.filelock import FileLock
+from archon.paths import ArchonPaths
+from archon.telemetry.outbox.counters import read_counters
+from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name
+from archon.telemetry.outbox.sent_log import sent_events
+from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.upload.drain import FlushPolicy, FlushReport, backoff_delay, flush_outbox, within_allow_list
+from tests.support.delivery import TEST_KEY, keyed_build, make_event, opt_in
+from tests.support.ingest import IngestServer
+
+NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _opted_in(paths: ArchonPaths) -> None:
+    opt_in(paths)
+
+
+class Clock:
+    """The wall clock the flusher reads; ``sleep`` advances it (the flusher's only waiting is the backoff)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+        self.slept: list[float] = []
+
+    def time(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+def _flush(paths: ArchonPaths, server: IngestServer, *, clock: Clock | None = None, **policy: float) -> FlushReport:
+    clock = clock or Clock()
+    return flush_outbox(
+        paths=paths,
+        build=keyed_build(server.url),
+        env={},
+        policy=FlushPolicy(**policy),  # type: ignore[arg-type]
+        now=clock.time,
+        sleep=clock.sleep,
+    )
+
+
+def _queue(paths: ArchonPaths, count: int) -> list[StoredEvent]:
+    outbox = Outbox(paths)
+    events = [make_event(exit_code=i % 256) for i in range(count)]
+    for event in events:
+        outbox.append(event)
+    return events
+
+
+def test_accepted_events_are_deleted_and_remembered_as_sent(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 3)
+    report = _flush(paths, ingest)
+
+    assert (report.outcome, report.sent, report.requests) == ("drained", 3, 1)
+    assert [e["uuid"] for e in ingest.events()] == [e["uuid"] for e in events]
+    assert Outbox(paths).pending() == []
+    assert sent_events(paths) == ingest.events()  # inspect shows what the server received
+    state = read_counters(paths.telemetry_state)
+    assert (state.sent, state.last_sent_at, state.consecutive_failures) == (3, NOW, 0)
+
+
+def test_events_go_in_batches(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 250)
+    report = _flush(paths, ingest)
+
+    assert [len(r.events) for r in ingest.snapshot()] == [100, 100, 50]
+    assert (report.sent, report.requests) == (250, 3)
+    assert sorted(e["uuid"] for e in ingest.events()) == sorted(e["uuid"] for e in events)
+
+
+@pytest.mark.parametrize("mode", ["unavailable", "rate_limited"])
+def test_5xx_and_429_keep_the_events_and_back_off(paths: ArchonPaths, ingest: IngestServer, mode: str) -> None:
+    events = _queue(paths, 3)
+    ingest.reset(mode)  # type: ignore[arg-type]
+    report = _flush(paths, ingest)
+
+    assert (report.outcome, report.kept, report.requests) == ("retry later", 3, 1)
+    assert Outbox(paths).pending() == events
+    state = read_counters(paths.telemetry_state)
+    assert (state.consecutive_failures, state.next_attempt_at) == (1, NOW + timedelta(seconds=1))
+    assert state.last_error in ("HTTP 503", "HTTP 429")
+
+
+def test_a_redirect_keeps_the_events_and_sends_nothing_elsewhere(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _queue(paths, 4)
+    with IngestServer() as elsewhere:
+        monkeypatch.setattr(ingest, "redirect_to", f"{elsewhere.url}/elsewhere/")
+        ingest.reset("redirect")
+        report = _flush(paths, ingest)
+
+        assert elsewhere.snapshot() == []  # neither the events nor the api_key went to the Location host
+    assert (report.outcome, report.sent, report.kept, report.requests) == ("retry later", 0, 4, 1)
+    assert Outbox(paths).pending() == events  # a misconfigured proxy loses nothing: kept, retried with backoff
+    assert sent_events(paths) == []
+    state = read_counters(paths.telemetry_state)
+    assert (state.sent, state.consecutive_failures, state.next_attempt_at) == (0, 1, NOW + timedelta(seconds=1))
+    assert state.last_error == "HTTP 307 (redirect not followed)"
+
+
+def test_a_network_error_keeps_the_events(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 2)
+    closed = ingest.url.rsplit(":", 1)[0] + ":1"
+    report = flush_outbox(paths=paths, build=keyed_build(closed), env={}, now=lambda: NOW)
+
+    assert report.errors == ["connection error"]
+    assert Outbox(paths).pending() == events
+    assert read_counters(paths.telemetry_state).last_error == "connection error"
+
+
+def test_the_same_uuids_arrive_once_the_server_is_back(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 5)
+    clock = Clock()
+    ingest.reset("unavailable")
+    _flush(paths, ingest, clock=clock)
+    _flush(paths, ingest, clock=clock)  # still within the backoff: waits it out, tries once more
+
+    assert clock.slept == [1.0]
+    assert read_counters(paths.telemetry_state).next_attempt_at == clock.now + timedelta(seconds=2)  # 1 s, then 2 s
+    failed_uuids = [e["uuid"] for e in ingest.events()]
+
+    ingest.reset("ok")
+    report = _flush(paths, ingest, clock=clock)
+
+    assert clock.slept == [1.0, 2.0]
+    assert report.sent == 5
+    assert failed_uuids == [e["uuid"] for e in events] * 2
+    assert [e["uuid"] for e in ingest.events()] == [e["uuid"] for e in events]
+    state = read_counters(paths.telemetry_state)
+    assert (state.consecutive_failures, state.next_attempt_at, state.last_error) == (0, None, None)
+
+
+def test_a_backoff_longer_than_the_run_sends_nothing(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("unavailable")
+    clock = Clock()
+    _flush(paths, ingest, clock=clock, backoff_base_seconds=60.0, backoff_cap_seconds=60.0)
+    ingest.reset("ok")
+    report = _flush(paths, ingest, clock=clock, backoff_base_seconds=60.0, backoff_cap_seconds=60.0)
+
+    assert (report.outcome, report.requests, clock.slept) == ("backoff", 0, [])
+    assert ingest.snapshot() == []
+    assert Outbox(paths).pending_count() == 1
+
+
+def test_a_4xx_rejection_drops_and_counts(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 4)
+    ingest.reset("rejected")
+    report = _flush(paths, ingest)
+
+    assert (report.rejected, report.sent) == (4, 0)
+    assert Outbox(paths).pending() == []
+    state = read_counters(paths.telemetry_state)
+    assert (state.dropped_rejected, state.last_error, state.next_attempt_at) == (4, "HTTP 400", None)
+    assert Outbox(paths).dropped_count() == 4
+    assert sent_events(paths) == []
+
+
+def test_a_hanging_server_cannot_hold_the_run_past_its_deadline(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "hang_seconds", 5.0)
+    events = _queue(paths, 2)
+    ingest.reset("hang")
+    report = flush_outbox(paths=paths, build=keyed_build(ingest.url), env={}, policy=FlushPolicy(deadline_seconds=1.5))
+
+    assert (report.outcome, report.errors) == ("retry later", ["timeout"])
+    assert Outbox(paths).pending() == events
+
+
+_FLUSHER_PROCESS = """
+import dataclasses, sys
+from archon.telemetry.upload.process import main, run_in_background
+run_in_background(deadline_seconds=3.0)  # armed first, with a shorter limit: main() never extends it
+from archon.buildinfo import current_build
+build = current_build()._replace(posthog_key=sys.argv[1], posthog_host=sys.argv[2])
+sys.exit(main(build=build))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX interval timers")
+def test_the_flusher_process_stops_itself_before_its_hard_limit(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's own deadline is the process's hard limit minus the wind-down, so a hung request ends in time
+    for the flusher to put its batch back and record the failure, instead of being killed mid-request."""
+    monkeypatch.setattr(ingest, "hang_seconds", 10.0)
+    events = _queue(paths, 2)
+    ingest.reset("hang")
+    result = subprocess.run(
+        [sys.executable, "-c", _FLUSHER_PROCESS, TEST_KEY, ingest.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr  # ended by itself, not by SIGALRM
+    assert len(ingest.snapshot()) == 1
+    assert Outbox(paths).pending() == events
+    assert not any(paths.outbox_inflight.iterdir())  # the batch was put back, not left claimed
+    assert read_counters(paths.telemetry_state).last_error == "timeout"
+
+
+def test_only_one_flusher_runs_at_a_time(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 2)
+    running = FileLock(paths.flush_lock)
+    assert running.acquire()
+    try:
+        report = _flush(paths, ingest)
+    finally:
+        running.release()
+
+    assert report.outcome == "busy"
+    assert ingest.snapshot() == []
+    assert Outbox(paths).pending_count() == 2
+
+
+def test_nothing_is_sent_once_consent_is_withdrawn(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 2)
+    set_config_value(paths.config, ("telemetry", "enabled"), False)
+
+    assert _flush(paths, ingest).outcome == "not allowed"
+    assert ingest.snapshot() == []
+    assert Outbox(paths).pending_count() == 2  # `telemetry off` deletes them; the flusher only declines
+
+
+def test_do_not_track_in_the_flushers_environment_wins(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    report = flush_outbox(paths=paths, build=keyed_build(ingest.url), env={"DO_NOT_TRACK": "1"})
+
+    assert report.outcome == "not allowed"
+    assert ingest.snapshot() == []
+
+
+def test_a_build_without_a_key_sends_nothing(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    build = current_build()._replace(posthog_key="", posthog_host=ingest.url)
+    report = flush_outbox(paths=paths, build=build, env={})
+
+    assert report.outcome == "not allowed"
+    assert ingest.snapshot() == []
+
+
+def test_a_dead_flushers_claim_is_sent_once(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 6)
+    Outbox(paths).claim(4)  # a flusher took these, then was killed before sending
+
+    report = _flush(paths, ingest)
+
+    assert report.sent == 6
+    assert sorted(e["uuid"] for e in ingest.events()) == sorted(e["uuid"] for e in events)
+    assert Outbox(paths).pending_count() == 0
+
+
+def test_a_torn_record_is_skipped_and_counted(paths: ArchonPaths, ingest: IngestServer) -> None:
+    (event,) = _queue(paths, 1)
+    torn = encode_event(make_event())
+    (paths.outbox / event_file_name(time_ns=1, event_uuid=make_event()["uuid"], size=len(torn))).write_bytes(torn[:9])
+
+    report = _flush(paths, ingest)
+
+    assert report.sent == 1
+    assert [e["uuid"] for e in ingest.events()] == [event["uuid"]]
+    assert read_counters(paths.telemetry_state).dropped_corrupt == 1
+
+
+def test_backoff_doubles_up_to_the_cap_and_honours_retry_after() -> None:
+    policy = FlushPolicy()
+    assert [backoff_delay(n, None, policy) for n in range(1, 8)] == [1, 2, 4, 8, 15, 15, 15]
+    assert backoff_delay(1, 7.0, policy) == 7.0
+    assert backoff_delay(1, 3600.0, policy) == policy.backoff_cap_seconds
+
+
+def test_a_clock_set_back_cannot_stretch_the_backoff(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("unavailable")
+    clock = Clock()
+    _flush(paths, ingest, clock=clock)
+    clock.now -= timedelta(hours=3)  # the wall clock jumps three hours back
+    ingest.reset("ok")
+    report = _flush(paths, ingest, clock=clock)
+
+    assert clock.slept == [FlushPolicy().backoff_cap_seconds]
+    assert report.sent == 1
+
+
+class OptOutOnceClaimed(Mapping[str, str]):
+    """An environment in which DO_NOT_TRACK appears the moment the flusher has claimed a batch: the opt-out
+    lands while the flusher is between taking the events and sending them."""
+
+    def __init__(self, paths: ArchonPaths) -> None:
+        self.paths = paths
+
+    def _claimed(self) -> bool:
+        return self.paths.outbox_inflight.is_dir() and any(self.paths.outbox_inflight.iterdir())
+
+    def __getitem__(self, key: str) -> str:
+        if key == "DO_NOT_TRACK" and self._claimed():
+            return "1"
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["DO_NOT_TRACK"] if self._claimed() else [])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+def test_an_opt_out_between_claim_and_send_stops_the_batch(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 3)
+    report = flush_outbox(paths=paths, build=keyed_build(ingest.url), env=OptOutOnceClaimed(paths))
+
+    assert report.outcome == "consent off"
+    assert report.requests == 0
+    assert ingest.snapshot() == []
+    assert Outbox(paths).pending() == events  # put back; `telemetry off` is what deletes them
+
+
+def test_a_cleared_claim_is_no_longer_claimed(paths: ArchonPaths) -> None:
+    _queue(paths, 2)
+    outbox = Outbox(paths)
+    claim = outbox.claim(2)
+    assert outbox.still_claimed(claim)
+    outbox.clear()
+    assert not outbox.still_claimed(claim)
+
+
+def test_an_undeclared_event_or_property_never_leaves(paths: ArchonPaths, ingest: IngestServer) -> None:
+    """What another version of archon (or anything else) put in the outbox goes out only as far as this build's
+    schema allows: an undeclared property is removed, an undeclared event dropped and counted."""
+    good = make_event()
+    extra = make_event()
+    extra["properties"]["workflow_path"] = "/home/alice/secret-project"
+    unknown = make_event()
+    unknown["event"] = "cli.secret_event"
+    outbox = Outbox(paths)
+    for event in (good, extra, unknown):
+        outbox.append(event)
+
+    report = _flush(paths, ingest)
+
+    assert (report.sent, report.rejected) == (2, 1)
+    declared_only = {key: value for key, value in extra["properties"].items() if key != "workflow_path"}
+    assert ingest.events() == [good, {**extra, "properties": declared_only}]
+    assert b"secret" not in b"".join(r.raw_body for r in ingest.snapshot())
+    assert read_counters(paths.telemetry_state).dropped_rejected == 1
+    assert Outbox(paths).pending() == []
+
+
+def test_within_allow_list_keeps_the_envelope_and_declared_properties_only() -> None:
+    event = make_event()
+    tampered = StoredEvent(**{**event, "properties": {**event["properties"], "$os": "Linux", "hostname": "db"}})
+    assert within_allow_list(tampered) == event
+    assert within_allow_list(StoredEvent(**{**event, "event": "made.up"})) is None
