@@ -119,7 +119,7 @@ done
 if [ "${TARGET%%-*}" = linux ]; then
   step "glibc floor (build_tools/glibc_floor.py)"
   "$PY" -m build_tools.glibc_floor "$WORK/out/$NAME" ${ARCHON_MAX_GLIBC:+--max "$ARCHON_MAX_GLIBC"} |
-    sed 's/^/glibc floor: /' >&2 || fail "the binary needs a newer glibc than ARCHON_MAX_GLIBC=$ARCHON_MAX_GLIBC"
+    sed 's/^/glibc floor: /' >&2 || fail "the glibc floor check failed (above; ARCHON_MAX_GLIBC=${ARCHON_MAX_GLIBC:-unset})"
 fi
 
 step "archive: $NAME$SUFFIX"
