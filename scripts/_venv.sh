@@ -56,7 +56,9 @@ if [ ! -x "$(_venv_bin "$VENV_DIR" python)" ] || [ "$(cat "$VENV_DIR/.archon-sta
     UV_PROJECT_ENVIRONMENT="$VENV_DIR" "$UV" sync --quiet --locked --compile-bytecode --python "${UV_PYTHON:-$PYTHON}" ||
       { echo "could not prepare $VENV_DIR from uv.lock" >&2; exit 1; }
   else
-    { "$UV" venv --quiet --allow-existing --python "${UV_PYTHON:-$PYTHON}" "$VENV_DIR" &&
+    # a fresh venv: in an old one, pip-style installs keep any version that already satisfies the floors
+    rm -rf "$VENV_DIR"
+    { "$UV" venv --quiet --python "${UV_PYTHON:-$PYTHON}" "$VENV_DIR" &&
       "$UV" pip install --quiet --compile-bytecode --python "$(_venv_bin "$VENV_DIR" python)" \
         --resolution "$RESOLUTION" -e . --group dev; } || { echo "could not prepare $VENV_DIR ($RESOLUTION)" >&2; exit 1; }
   fi
