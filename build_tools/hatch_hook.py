@@ -1,7 +1,12 @@
-"""Hatchling build hook: the wheel gets a generated ``archon/bundled_build.py``; nothing else changes.
+"""Hatchling hooks (hatchling loads this file by path): a thin shim over build_tools/constants.py.
 
-A thin shim over build_tools/constants.py (hatchling loads this file by path). The sdist and editable installs
-keep the committed development module; the work tree is never written to.
+- Metadata hook: the project's one version, ``VERSION`` from the build environment or ``[tool.archon] version``
+  (hatchling normalises it to PEP 440; a wheel built from an sdist keeps the sdist's version, from its PKG-INFO).
+- Build hook, wheel: a generated ``archon/bundled_build.py`` carrying that same version, the commit and the key.
+- Build hook, sdist: a ``GIT_COMMIT`` file recording the commit it was made from (never a key); the sdist keeps
+  the committed development ``bundled_build.py``.
+
+Editable installs keep the committed development module; the work tree is never written to.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+from hatchling.metadata.plugin.interface import MetadataHookInterface
 
 BUNDLED_MODULE = "archon/bundled_build.py"
 
@@ -31,28 +37,52 @@ def _load_constants_module(root: str) -> ModuleType:
     return module
 
 
+class ArchonMetadataHook(MetadataHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def update(self, metadata: dict[str, Any]) -> None:
+        lib = _load_constants_module(self.root)
+        try:
+            metadata["version"] = lib.resolve_version(os.environ, Path(self.root))
+        except lib.BuildConstantsError as exc:
+            raise SystemExit(f"archon build: {exc}") from None
+
+
 class ArchonBuildHook(BuildHookInterface[Any]):
     PLUGIN_NAME = "custom"
 
     _tmpdir: str | None = None
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel" or version == "editable":
+        if version == "editable" or self.target_name not in ("wheel", "sdist"):
             return
         lib = _load_constants_module(self.root)
+        root = Path(self.root)
         try:
+            artefact_version = lib.resolve_version(os.environ, root)
+            if artefact_version != self.metadata.version:  # e.g. a static [project] version next to VERSION
+                raise lib.BuildConstantsError(
+                    f"the metadata says version {self.metadata.version} but the build resolved {artefact_version}"
+                )
             constants, warnings = lib.constants_from_env(
                 os.environ,
                 is_binary=False,
-                default_version=self.metadata.version,
+                version=artefact_version,
                 default_install_method="pip",
-                commit_of=lambda: lib.git_commit(Path(self.root)),
+                commit_of=lambda: lib.source_commit(root),
             )
         except lib.BuildConstantsError as exc:
             raise SystemExit(f"archon build: {exc}") from None
+        self._tmpdir = tempfile.mkdtemp(prefix="archon-build-")
+        if self.target_name == "sdist":
+            if constants.git_commit != "unknown":
+                recorded = Path(self._tmpdir) / lib.SDIST_COMMIT_FILE
+                recorded.write_text(constants.git_commit + "\n", encoding="utf-8")
+                build_data["force_include"][str(recorded)] = lib.SDIST_COMMIT_FILE
+            self.app.display_info(f"archon build: sdist of version {constants.version}, commit {constants.git_commit}")
+            return
         for warning in warnings:
             self.app.display_warning(f"archon build: {warning}")
-        self._tmpdir = tempfile.mkdtemp(prefix="archon-bundled-")
         generated = Path(self._tmpdir) / "bundled_build.py"
         generated.write_text(lib.render(constants), encoding="utf-8")
         build_data["force_include"][str(generated)] = BUNDLED_MODULE

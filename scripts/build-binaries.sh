@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The release pipeline, end to end (Linux, macOS, and Windows through Git Bash):
-#   1. the sdist, and the wheel built from it (python -m build; the hatch hook embeds the constants in the wheel only)
-#   2. the standalone binary (PyInstaller, build_tools/archon.spec, onedir layout) and its archive
+#   1. the sdist, and the wheel built from it (python -m build; the hatch hook embeds the constants in the wheel
+#      only, and records the commit in the sdist), checked with `twine check --strict`
+#   2. the standalone binary (PyInstaller, build_tools/archon.spec, onedir layout) with LICENSE and a generated
+#      THIRD_PARTY_LICENSES beside it; on Linux the glibc it needs (build_tools/glibc_floor.py); its archive
 #   3. SHA256SUMS, and a smoke test: the binary runs `archon version` and must report what was embedded.
 # Output: dist/ (or $ARCHON_DIST_DIR). Nothing is written into the work tree, even when a step fails; the script
 # checks that with `git status` at the end. See docs/release.md.
@@ -9,11 +11,14 @@
 # Build inputs (environment):
 #   POSTHOG_PUBLIC_KEY          PostHog project key (phc_...). Unset: a telemetry-free build (a warning says so).
 #   POSTHOG_HOST                https:// ingest URL (the reverse proxy); default: build_tools/constants.py's default.
-#   VERSION                     default: the version in pyproject.toml; a leading "v" is dropped (tags: v1.2.3).
+#   VERSION                     the version of every artefact, PEP 440-normalised (a tag v1.4.0-rc.1 -> 1.4.0rc1);
+#                               default: [tool.archon] version in pyproject.toml.
 #   GIT_COMMIT                  default: git rev-parse HEAD; cut to 8 characters.
 #   ARCHON_REQUIRE_POSTHOG_KEY  1 in release builds: fail without a key.
+#   ARCHON_MAX_GLIBC            Linux: fail if the binary needs a newer glibc than this (release.yml: 2.28).
 #   ARCHON_DIST_DIR             where the artefacts go (default: dist).
-#   ARCHON_PYTHON               an interpreter with the dev tools installed, instead of bootstrapping .venv.
+#   ARCHON_PYTHON               an interpreter with the dev tools installed, instead of bootstrapping .venv
+#                               (scripts/_venv.sh, from uv.lock; see its header for PYTHON and UV_PYTHON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,14 +72,13 @@ step "build-time constants"
 # GIT_COMMIT to every build, so the wheel (built from the sdist, outside git) and the binary agree.
 # (tr: Python on Windows ends its lines with \r\n)
 resolved="$("$PY" - <<'PYEOF' | tr -d '\r'
-import os, sys, tomllib
+import os, sys
 from pathlib import Path
-from build_tools.constants import BuildConstantsError, constants_from_env, git_commit
-version = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+from build_tools.constants import BuildConstantsError, constants_from_env, resolve_version, source_commit
 try:
     constants, warnings = constants_from_env(
-        os.environ, is_binary=True, default_version=version, default_install_method="binary",
-        commit_of=lambda: git_commit(Path.cwd()),
+        os.environ, is_binary=True, version=resolve_version(os.environ, Path.cwd()), default_install_method="binary",
+        commit_of=lambda: source_commit(Path.cwd()),
     )
 except BuildConstantsError as exc:
     sys.exit(f"build-binaries: error: {exc}")
@@ -90,8 +94,11 @@ printf 'version %s, commit %s, telemetry key %s, host %s\n' "$VERSION" "$GIT_COM
 step "sdist and wheel (python -m build)"
 "$PY" -m build --no-isolation --outdir "$WORK/out" . >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; fail "python -m build failed"; }
 grep -E '^(archon build|Successfully built)' "$WORK/build.log" >&2 || true
-WHEEL="$(cd "$WORK/out" && ls archon-*.whl)" || fail "python -m build produced no wheel"
-SDIST="$(cd "$WORK/out" && ls archon-*.tar.gz)" || fail "python -m build produced no sdist"
+WHEEL="$(cd "$WORK/out" && ls archon_cli-*.whl)" || fail "python -m build produced no wheel"
+SDIST="$(cd "$WORK/out" && ls archon_cli-*.tar.gz)" || fail "python -m build produced no sdist"
+[ "$WHEEL" = "archon_cli-$VERSION-py3-none-any.whl" ] || fail "the wheel $WHEEL is not version $VERSION"
+[ "$SDIST" = "archon_cli-$VERSION.tar.gz" ] || fail "the sdist $SDIST is not version $VERSION"
+"$PY" -m twine check --strict "$WORK/out/$WHEEL" "$WORK/out/$SDIST" >&2 || fail "twine check --strict refused the wheel or the sdist"
 
 step "standalone binary (PyInstaller, build_tools/archon.spec)"
 read -r TARGET SUFFIX <<<"$("$PY" -m build_tools.artifacts target | tr -d '\r')"
@@ -103,6 +110,19 @@ mv "$WORK/frozen/archon" "$WORK/out/$NAME"
 EXE="$WORK/out/$NAME/archon"
 [ -f "$EXE.exe" ] && EXE="$EXE.exe"
 [ -x "$EXE" ] || fail "PyInstaller produced no executable at $EXE"
+# Files the archive carries beside the executable: the spec writes LICENSE and THIRD_PARTY_LICENSES; add further
+# ones (e.g. shell completions) to the folder here, before it is checked and archived.
+for file in LICENSE THIRD_PARTY_LICENSES; do
+  [ -s "$WORK/out/$NAME/$file" ] || fail "the binary's folder lacks $file"
+done
+
+if [ "${TARGET%%-*}" = linux ]; then
+  step "glibc floor (build_tools/glibc_floor.py)"
+  "$PY" -m build_tools.glibc_floor "$WORK/out/$NAME" ${ARCHON_MAX_GLIBC:+--max "$ARCHON_MAX_GLIBC"} |
+    sed 's/^/glibc floor: /' >&2 || fail "the glibc floor check failed (above; ARCHON_MAX_GLIBC=${ARCHON_MAX_GLIBC:-unset})"
+fi
+
+step "archive: $NAME$SUFFIX"
 "$PY" -m build_tools.artifacts archive "$WORK/out/$NAME" "$WORK/out/$NAME$SUFFIX"
 
 step "smoke test: $NAME/archon version"
@@ -127,7 +147,7 @@ echo "unchanged" >&2
 
 step "into $DIST_DIR/"
 mkdir -p "$DIST_DIR"
-for old in "$DIST_DIR"/archon-* "$DIST_DIR"/SHA256SUMS; do  # an earlier run's artefacts would not match the sums
+for old in "$DIST_DIR"/archon-* "$DIST_DIR"/archon_cli-* "$DIST_DIR"/SHA256SUMS; do  # an earlier run's artefacts would not match the sums
   if [ -e "$old" ] || [ -L "$old" ]; then rm -rf "$old"; fi
 done
 PUBLISHED=1

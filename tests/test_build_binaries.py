@@ -1,9 +1,14 @@
 """scripts/build-binaries.sh: the release pipeline end to end (one run per session, shared with the spec tests),
-and its refusals, which fail in seconds, write nothing and leave the tree clean."""
+and its refusals, which fail in seconds, write nothing and leave the tree clean. The session's build uses a
+prerelease tag (``v9.8.7-rc.1``), so these tests also show one normalised version (``9.8.7rc1``) everywhere."""
 
 from __future__ import annotations
 
+import email
 import hashlib
+import importlib.metadata
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,10 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEY, require_tool
-from tests.support.artefacts import REPO_ROOT
-from tests.support.binary import FROZEN_VERSION, FrozenArchon, run_build_script
+from tests.support.artefacts import REPO_ROOT, install_wheel
+from tests.support.binary import FROZEN_VERSION, FrozenArchon, pyz_modules, run_build_script
 from tests.support.packages import sdist_files, wheel_files
 from tests.support.worktree import snapshot, tree_state
+
+WHEEL = f"archon_cli-{FROZEN_VERSION}-py3-none-any.whl"
+SDIST = f"archon_cli-{FROZEN_VERSION}.tar.gz"
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="runs the bash script; Windows runs it in release.yml")
 
@@ -30,12 +38,10 @@ def sums_of(dist: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_dist_holds_the_wheel_sdist_binary_archive_and_checksums(frozen_archon: FrozenArchon) -> None:
     name = f"archon-{frozen_archon.target}"
-    archive = name + (".zip" if frozen_archon.target.startswith("windows-") else ".tar.gz")
-    assert sorted(p.name for p in frozen_archon.dist.iterdir()) == sorted(
-        ["SHA256SUMS", "archon-0.1.0-py3-none-any.whl", "archon-0.1.0.tar.gz", archive, name]
-    )
+    archive = frozen_archon.archive.name
+    assert sorted(p.name for p in frozen_archon.dist.iterdir()) == sorted(["SHA256SUMS", WHEEL, SDIST, archive, name])
     sums = sums_of(frozen_archon.dist)
-    assert sorted(sums) == sorted(["archon-0.1.0-py3-none-any.whl", "archon-0.1.0.tar.gz", archive])
+    assert sorted(sums) == sorted([WHEEL, SDIST, archive])
     for file, digest in sums.items():
         assert hashlib.sha256((frozen_archon.dist / file).read_bytes()).hexdigest() == digest
     checker = shutil.which("sha256sum")
@@ -65,29 +71,52 @@ def test_the_smoke_test_ran_and_progress_is_reported(frozen_archon: FrozenArchon
 
 @pytest.mark.slow
 def test_the_release_wheel_embeds_the_key_once_and_the_sdist_none(frozen_archon: FrozenArchon) -> None:
-    wheel = wheel_files(frozen_archon.dist / "archon-0.1.0-py3-none-any.whl")
+    wheel = wheel_files(frozen_archon.wheel)
     holders = {name: data.count(TEST_KEY.encode()) for name, data in wheel.items() if TEST_KEY.encode() in data}
     assert holders == {"archon/bundled_build.py": 1}
     module = wheel["archon/bundled_build.py"].decode()
     assert f"BUNDLED_VERSION: str = {FROZEN_VERSION!r}" in module
     assert "BUNDLED_INSTALL_METHOD: str = 'pip'" in module
     assert "BUNDLED_IS_BINARY: bool = False" in module
-    sdist = sdist_files(frozen_archon.dist / "archon-0.1.0.tar.gz")
+    sdist = sdist_files(frozen_archon.sdist)
     assert sdist["archon/bundled_build.py"] == (REPO_ROOT / "archon" / "bundled_build.py").read_bytes()
+    assert sdist["GIT_COMMIT"] == b"0123abcd\n"  # the commit (tests/build_tools/test_hook.py: never a key)
+
+
+@pytest.mark.slow
+def test_a_prerelease_tag_gives_one_normalised_version_everywhere(frozen_archon: FrozenArchon, tmp_path: Path) -> None:
+    """VERSION=v9.8.7-rc.1: the wheel's name and metadata, the sdist's, `archon version` of the installed wheel
+    and of the binary all say 9.8.7rc1 (the form the package index shows)."""
+    assert frozen_archon.inputs["VERSION"] == "v9.8.7-rc.1"
+    metadata = email.message_from_bytes(
+        wheel_files(frozen_archon.wheel)[f"archon_cli-{FROZEN_VERSION}.dist-info/METADATA"]
+    )
+    assert metadata["Version"] == FROZEN_VERSION
+    assert email.message_from_bytes(sdist_files(frozen_archon.sdist)["PKG-INFO"])["Version"] == FROZEN_VERSION
+    installed = install_wheel(frozen_archon.wheel, tmp_path / "venv")
+    env = {**os.environ, "ARCHON_HOME": str(tmp_path / "home"), "DO_NOT_TRACK": "1"}
+    from_wheel = subprocess.run(
+        [str(installed.archon), "version"], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    binary = frozen_archon.run("version", home=tmp_path / "home", env={"DO_NOT_TRACK": "1"})
+    assert from_wheel.stdout.splitlines()[0] == binary.stdout.splitlines()[0] == f"archon {FROZEN_VERSION}"
+
+
+def unpack(frozen_archon: FrozenArchon, into: Path) -> Path:
+    if frozen_archon.archive.name.endswith(".zip"):
+        with zipfile.ZipFile(frozen_archon.archive) as archive:
+            archive.extractall(into)  # noqa: S202 - our own archive, just built
+    else:
+        with tarfile.open(frozen_archon.archive) as archive:
+            archive.extractall(into, filter="tar")
+    return into
 
 
 @pytest.mark.slow
 def test_the_archive_unpacks_to_a_working_binary(frozen_archon: FrozenArchon, tmp_path: Path) -> None:
     name = f"archon-{frozen_archon.target}"
-    unpacked = tmp_path / "unpacked"
-    if frozen_archon.target.startswith("windows-"):
-        with zipfile.ZipFile(frozen_archon.dist / f"{name}.zip") as archive:
-            archive.extractall(unpacked)  # noqa: S202 - our own archive, just built
-        executable = unpacked / name / "archon.exe"
-    else:
-        with tarfile.open(frozen_archon.dist / f"{name}.tar.gz") as archive:
-            archive.extractall(unpacked, filter="tar")
-        executable = unpacked / name / "archon"
+    unpacked = unpack(frozen_archon, tmp_path / "unpacked")
+    executable = unpacked / name / ("archon.exe" if frozen_archon.target.startswith("windows-") else "archon")
     result = subprocess.run(
         [str(executable), "version"],
         env={"ARCHON_HOME": str(tmp_path / "home"), "DO_NOT_TRACK": "1", "PATH": ""},
@@ -148,3 +177,34 @@ def test_the_shell_scripts_pass_shellcheck() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.mark.slow
+def test_the_archive_carries_licence_and_third_party_licences_of_everything_bundled(
+    frozen_archon: FrozenArchon, tmp_path: Path
+) -> None:
+    """Which distributions are bundled is found here independently of the generator: the top-level names of the
+    modules in the binary's PYZ and of the files in _internal/, mapped to distributions by importlib.metadata."""
+    folder = unpack(frozen_archon, tmp_path / "unpacked") / f"archon-{frozen_archon.target}"
+    assert (folder / "LICENSE").read_bytes() == (REPO_ROOT / "LICENSE").read_bytes()
+    text = (folder / "THIRD_PARTY_LICENSES").read_text(encoding="utf-8")
+
+    top_levels = {module.split(".")[0] for module in pyz_modules(frozen_archon.executable).toc}
+    top_levels |= {path.name.split(".")[0] for path in (folder / "_internal").iterdir()}
+    owners = importlib.metadata.packages_distributions()
+    bundled = {_normalised(dist) for name in top_levels for dist in owners.get(name, [])} - {"archon-cli"}
+    listed = {_normalised(name) for name in re.findall(r"^- (\S+) \S+: ", text, flags=re.MULTILINE)}
+    assert bundled, "the mapping found the bundled distributions"
+    assert sorted(bundled - listed) == []
+    assert {"posthog", "requests", "urllib3", "certifi", "idna", "typer", "ruamel-yaml", "pyinstaller"} <= listed
+    # the build venv's dev tools are not in the binary, so not in the file either
+    assert sorted(listed & {"pytest", "mypy", "hypothesis", "twine", "keyring", "cryptography", "pipx"}) == []
+    assert re.search(r"^- Python 3\.\d+\.\d+ \(the interpreter\)", text, flags=re.MULTILINE)
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2" in text  # CPython's own LICENSE.txt
+    posthog = importlib.metadata.distribution("posthog")
+    (licence,) = [f for f in posthog.files or () if f.name == "LICENSE" and ".dist-info" in str(f)]
+    assert licence.read_text(encoding="utf-8").strip() in text  # the distribution's own text, not a summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from build_tools.constants import project_version
 from tests.support.artefacts import REPO_ROOT, InstalledArchon
 from tests.support.packages import Built, build_dists, sdist_files, wheel_files
 from tests.support.worktree import git, snapshot, tree_state
@@ -24,7 +26,8 @@ from tests.support.worktree import git, snapshot, tree_state
 pytestmark = pytest.mark.slow
 
 PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-NAME_VERSION = f"{PROJECT['name']}-{PROJECT['version']}"
+VERSION = project_version(REPO_ROOT)
+NAME_VERSION = f"archon_cli-{VERSION}"  # the distribution archon-cli, as wheel and sdist file names spell it
 DIST_INFO = {
     f"{NAME_VERSION}.dist-info/METADATA",
     f"{NAME_VERSION}.dist-info/WHEEL",
@@ -34,7 +37,8 @@ DIST_INFO = {
 }
 WHEEL_FOLDERS = ("archon/",)
 SDIST_FOLDERS = ("archon/", "benchmarks/", "build_tools/", "deploy/", "docs/", "scripts/", "tests/")
-SDIST_FILES = {"PKG-INFO", ".gitignore", "LICENSE", "README.md", "pyproject.toml"}
+# GIT_COMMIT: the commit the sdist was made from (the build hook writes it; never in the tree)
+SDIST_FILES = {"PKG-INFO", "GIT_COMMIT", ".gitignore", "LICENSE", "README.md", "pyproject.toml", "uv.lock"}
 # Files the release depends on; losing one from an artefact is a packaging bug even if git lost it too.
 WHEEL_CORE = {
     "archon/__init__.py",
@@ -54,6 +58,10 @@ SDIST_CORE = {
     "build_tools/pyinstaller_entry.py",
     "build_tools/pyi_rth_subprocess_env.py",
     "build_tools/artifacts.py",
+    "build_tools/bundle_scope.py",
+    "build_tools/glibc_floor.py",
+    "build_tools/third_party_licenses.py",
+    "build_tools/uv_bootstrap.py",
     "scripts/build-binaries.sh",
     "scripts/_venv.sh",
     "tests/conftest.py",
@@ -111,7 +119,7 @@ def test_a_build_without_a_key_warns_and_embeds_none(source: Path, plain: Built)
     (wheel,) = plain.wheels
     module = wheel_files(wheel)["archon/bundled_build.py"].decode()
     assert "BUNDLED_POSTHOG_KEY: str = ''" in module
-    assert f"BUNDLED_VERSION: str = {PROJECT['version']!r}" in module  # the package version by default
+    assert f"BUNDLED_VERSION: str = {VERSION!r}" in module  # the package version by default
     assert f"BUNDLED_GIT_COMMIT: str = {git(source, 'rev-parse', 'HEAD')[:8]!r}" in module
     assert tree_state(source) == []
 
@@ -123,11 +131,26 @@ def test_the_wheel_metadata(plain: Built) -> None:
         "[console_scripts]\narchon = archon.cli.app:main\n"
     )
     metadata = email.message_from_bytes(files[f"{NAME_VERSION}.dist-info/METADATA"])
-    assert metadata["Name"] == PROJECT["name"]
-    assert metadata["Version"] == PROJECT["version"]
+    assert metadata["Name"] == PROJECT["name"] == "archon-cli"
+    assert metadata["Version"] == VERSION
     assert metadata["Requires-Python"] == ">=3.11"
-    runtime = {Requirement(req) for req in metadata.get_all("Requires-Dist", []) if "extra ==" not in req}
-    assert runtime == {Requirement(req) for req in PROJECT["dependencies"]}
+    requires = {Requirement(req) for req in metadata.get_all("Requires-Dist", [])}
+    assert requires == {Requirement(req) for req in PROJECT["dependencies"]}  # no dev extra: a dependency group
+    assert metadata.get_all("Provides-Extra") is None
+    urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL", []))
+    assert urls["Source"] == "https://github.com/archon-cli/archon"
+    assert all(url.startswith("https://github.com/archon-cli/archon") for url in urls.values())
+
+
+def test_the_readme_installs_archon_cli_and_never_the_other_archon() -> None:
+    """The index name `archon` is an unrelated 2017 project; `pip install archon` would install it."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^(?:pipx|uv|uvx|pip)\b.*$", readme, flags=re.MULTILINE)
+    assert "pipx install archon-cli" in commands
+    assert any(line.startswith("uv tool install archon-cli") for line in commands)
+    assert any(line.startswith("uvx --from archon-cli archon") for line in commands)
+    installs = [word for line in commands for word in re.findall(r"install (\S+)|--from (\S+)", line)]
+    assert {name for pair in installs for name in pair if name} == {"archon-cli"}
 
 
 def test_the_installed_wheel_reports_its_embedded_build(keyed_archon: InstalledArchon, tmp_path: Path) -> None:

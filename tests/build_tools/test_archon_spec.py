@@ -7,26 +7,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import TEST_KEY
-from tests.support.binary import FROZEN_COMMIT, FROZEN_VERSION, FrozenArchon
+from tests.support.binary import FROZEN_COMMIT, FROZEN_VERSION, FrozenArchon, pyz_modules
 from tests.support.ingest import IngestServer
 
 pytestmark = pytest.mark.slow
 
 POSTHOG_CORE = ("posthog", "posthog.client", "posthog.consumer", "posthog.request", "posthog.version")
-
-
-def pyz_modules(executable: Path) -> Any:
-    """The PYZ archive embedded in the executable (PyInstaller's own reader)."""
-    from PyInstaller.archive.readers import PKG_ITEM_PYZ, CArchiveReader
-
-    package = CArchiveReader(str(executable))
-    (name,) = [name for name, entry in package.toc.items() if entry[-1] == PKG_ITEM_PYZ]
-    return package.open_embedded_archive(name)
 
 
 def test_the_binary_reports_a_binary_build_and_the_embedded_values(frozen_archon: FrozenArchon, tmp_path: Path) -> None:

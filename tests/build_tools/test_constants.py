@@ -16,11 +16,16 @@ from hypothesis import strategies as st
 from build_tools.constants import (
     DEFAULT_POSTHOG_HOST,
     GENERATED_HEADER,
+    SDIST_COMMIT_FILE,
     BuildConstants,
     BuildConstantsError,
     constants_from_env,
     git_commit,
+    normalise_version,
+    project_version,
     render,
+    resolve_version,
+    source_commit,
     validate,
     validate_host,
     validate_key,
@@ -73,7 +78,7 @@ def literal_assignments(source: str) -> dict[str, object]:
 def from_env(env: Mapping[str, str], **kwargs: Any) -> tuple[BuildConstants, list[str]]:
     options: dict[str, Any] = {
         "is_binary": False,
-        "default_version": "0.1.0",
+        "version": "0.1.0",
         "default_install_method": "pip",
         "commit_of": lambda: "feedbeef",
     }
@@ -195,15 +200,45 @@ def test_a_malformed_port_is_refused() -> None:
 # --- other values ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", ["1.2.3", "0.1.0rc1", "2.0.0-rc.1", "1.0+local.7", "dev", "10"])
-def test_versions_are_accepted(version: str) -> None:
+@pytest.mark.parametrize("version", ["1.2.3", "0.1.0rc1", "2.0.0.dev4", "1.0+local.7", "dev", "10", "1!2.0.post3"])
+def test_versions_in_their_pep_440_normal_form_are_accepted(version: str) -> None:
     validate(make(version=version))
 
 
-@pytest.mark.parametrize("version", ["", "v1.2.3", "latest", "1.2.3 ", "1.2'3", "1" * 65])
+@pytest.mark.parametrize("version", ["2.0.0-rc.1", "v1.2.3", "1.0.0RC1", "1.2.3 "])
+def test_versions_not_in_normal_form_are_refused_by_validate(version: str) -> None:
+    """constants_from_env normalises; a BuildConstants carrying another spelling was built around it."""
+    with pytest.raises(BuildConstantsError, match="normal form"):
+        validate(make(version=version))
+
+
+@pytest.mark.parametrize("version", ["", "latest", "main", "1.2'3", "vv1.0.0", "1" * 65 + "x"])
 def test_versions_that_are_not_versions_are_refused(version: str) -> None:
     with pytest.raises(BuildConstantsError, match="VERSION"):
         validate(make(version=version))
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("v1.4.0", "1.4.0"),
+        ("1.4.0", "1.4.0"),
+        ("v1.4.0-rc.1", "1.4.0rc1"),
+        ("1.4.0-RC1", "1.4.0rc1"),
+        ("v2.0.0-alpha.3", "2.0.0a3"),
+        ("1.4.0-beta", "1.4.0b0"),
+        ("1.4-dev.2", "1.4.dev2"),
+        ("1.4.0.post1", "1.4.0.post1"),
+        ("1.0+Local.7", "1.0+local.7"),
+    ],
+)
+def test_tags_are_normalised_as_pep_440_and_the_index_write_them(raw: str, normal: str) -> None:
+    assert normalise_version(raw) == normal
+
+
+def test_a_branch_name_is_not_a_version() -> None:
+    with pytest.raises(BuildConstantsError, match="VERSION 'main' is not a version"):
+        normalise_version("main")
 
 
 @pytest.mark.parametrize("commit", ["0123ABCD", "0123abc", "0123abcde", "g123abcd", ""])
@@ -344,14 +379,9 @@ def test_environment_values_are_normalised() -> None:
     assert warnings == []
     assert constants.posthog_key == KEY
     assert constants.posthog_host == "https://telemetry.example.org"
-    assert constants.version == "2.3.4-rc.1"  # the tag's leading v is dropped, once
+    assert constants.version == "0.1.0"  # the caller resolves the version (resolve_version); VERSION is not read
     assert constants.git_commit == "01234567"
     assert constants.install_method == "homebrew"
-
-
-def test_only_one_leading_v_is_stripped() -> None:
-    with pytest.raises(BuildConstantsError, match="VERSION"):
-        from_env({"VERSION": "vv1.0.0"})
 
 
 @pytest.mark.parametrize(
@@ -407,3 +437,68 @@ def test_git_commit_is_the_first_8_characters_of_head(outside_git: Path) -> None
 def test_git_commit_is_unknown_when_git_cannot_run(outside_git: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(outside_git))  # no git on PATH
     assert git_commit(outside_git) == "unknown"
+
+
+# --- the version and the commit of a source tree ----------------------------------------------------------------
+
+
+def _project(root: Path, version: str = "0.1.0") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "archon-cli"\ndynamic = ["version"]\n\n[tool.archon]\nversion = "{version}"\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def _as_sdist(root: Path, version: str) -> Path:
+    (root / "PKG-INFO").write_text(f"Metadata-Version: 2.4\nName: archon-cli\nVersion: {version}\n", encoding="utf-8")
+    return root
+
+
+def test_the_project_version_is_tool_archon_version_normalised(tmp_path: Path) -> None:
+    assert project_version(_project(tmp_path / "p", "1.5.0-rc.2")) == "1.5.0rc2"
+
+
+def test_the_repository_declares_its_version_once_in_tool_archon() -> None:
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in text
+    assert project_version(root) == normalise_version(project_version(root))
+
+
+def test_resolve_version_takes_version_from_the_environment_over_the_project(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    assert resolve_version({}, root) == "0.1.0"
+    assert resolve_version({"VERSION": "v1.4.0-rc.1"}, root) == "1.4.0rc1"
+    assert resolve_version({"VERSION": "  "}, root) == "0.1.0"
+
+
+def test_an_unpacked_sdist_keeps_its_own_version(tmp_path: Path) -> None:
+    root = _as_sdist(_project(tmp_path / "p"), "1.4.0rc1")  # its pyproject still says 0.1.0, as hatchling ships it
+    assert resolve_version({}, root) == "1.4.0rc1"
+    assert resolve_version({"VERSION": "v1.4.0-rc.1"}, root) == "1.4.0rc1"  # the same version, spelled as a tag
+
+
+def test_a_version_that_disagrees_with_the_sdist_is_refused(tmp_path: Path) -> None:
+    root = _as_sdist(_project(tmp_path / "p"), "1.4.0rc1")
+    with pytest.raises(
+        BuildConstantsError, match=r"VERSION '2\.0' disagrees with this sdist, which is version 1\.4\.0rc1"
+    ):
+        resolve_version({"VERSION": "2.0"}, root)
+
+
+def test_an_unpacked_sdist_reports_the_commit_it_recorded(outside_git: Path) -> None:
+    assert source_commit(outside_git) == "unknown"
+    (outside_git / SDIST_COMMIT_FILE).write_text("0123abcd\n", encoding="utf-8")
+    assert source_commit(outside_git) == "0123abcd"
+
+
+def test_the_recorded_commit_wins_over_an_enclosing_repository(outside_git: Path) -> None:
+    """A packager who unpacks the sdist into a git repository of their own still gets archon's commit."""
+    _git(outside_git, "init", "--quiet")
+    (outside_git / "file.txt").write_text("x\n", encoding="utf-8")
+    _git(outside_git, "add", "file.txt")
+    _git(outside_git, "commit", "--quiet", "-m", "packaging")
+    (outside_git / SDIST_COMMIT_FILE).write_text("0123abcd\n", encoding="utf-8")
+    assert source_commit(outside_git) == "0123abcd"

@@ -6,6 +6,7 @@ are made and filled with ``uv``, whose cache makes each one take about a second 
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "InstalledArchon", "build_env", "build_wheel", "install_wheel"]
+__all__ = ["REPO_ROOT", "InstalledArchon", "build_env", "build_wheel", "install_wheel", "uv_cache_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_INPUTS = (
@@ -59,6 +60,11 @@ def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.Compl
 _UV_CACHE_DIR = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
 
 
+def uv_cache_dir() -> str:
+    """uv's cache, shared by every test (the isolation fixture moves HOME, where uv would look for it)."""
+    return _UV_CACHE_DIR
+
+
 def _uv() -> list[str]:
     return [sys.executable, "-m", "uv", "--cache-dir", _UV_CACHE_DIR]
 
@@ -76,8 +82,21 @@ class InstalledArchon:
         return self.venv / ("Scripts/archon.exe" if os.name == "nt" else "bin/archon")
 
 
+def _same_versions_as_here(out: Path) -> Path:
+    """Constraints that pin every distribution to its version in this test environment: a wheel installed for a
+    test gets the dependencies the suite runs on (uv.lock's, or the floors in CI's lowest-direct job), not whatever
+    the package index serves today."""
+    pins = sorted(
+        {f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()}
+        - {f"archon-cli=={importlib.metadata.version('archon-cli')}"}
+    )
+    out.write_text("\n".join(pins) + "\n", encoding="utf-8")
+    return out
+
+
 def install_wheel(wheel: Path, venv_dir: Path) -> InstalledArchon:
-    """A fresh venv at ``venv_dir`` with ``wheel`` and its dependencies installed."""
+    """A fresh venv at ``venv_dir`` with ``wheel`` and its dependencies, at this environment's versions."""
+    constraints = _same_versions_as_here(venv_dir.parent / f"{venv_dir.name}-constraints.txt")
     subprocess.run(
         [*_uv(), "venv", "--quiet", "--python", sys.executable, str(venv_dir)],
         check=True,
@@ -88,7 +107,11 @@ def install_wheel(wheel: Path, venv_dir: Path) -> InstalledArchon:
     subprocess.run(
         # --compile-bytecode: as pip does by default. Without it (uv's default) and with PYTHONDONTWRITEBYTECODE
         # set, as in CI, every archon run recompiles ~250 modules: 1.3 s instead of 0.45 s for `archon version`.
-        [*_uv(), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(installed.python), str(wheel)],
+        [
+            *_uv(),
+            *("pip", "install", "--quiet", "--compile-bytecode", "--python", str(installed.python)),
+            *("--constraint", str(constraints), str(wheel)),
+        ],
         check=True,
         capture_output=True,
         timeout=600,

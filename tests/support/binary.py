@@ -13,13 +13,23 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.support.artefacts import REPO_ROOT, build_env
 from tests.support.worktree import snapshot, tree_state
 
-__all__ = ["FROZEN_COMMIT", "FROZEN_VERSION", "FrozenArchon", "build_frozen_archon", "run_build_script"]
+__all__ = [
+    "FROZEN_COMMIT",
+    "FROZEN_TAG",
+    "FROZEN_VERSION",
+    "FrozenArchon",
+    "build_frozen_archon",
+    "pyz_modules",
+    "run_build_script",
+]
 
-FROZEN_VERSION = "9.8.7"
+FROZEN_TAG = "v9.8.7-rc.1"  # a prerelease tag, as a maintainer would push it
+FROZEN_VERSION = "9.8.7rc1"  # its PEP 440 normal form: what every artefact of the build must carry
 FROZEN_COMMIT = "0123abcd"
 
 
@@ -30,6 +40,7 @@ class FrozenArchon:
     source: Path  # the committed copy of the work tree it was built from
     dist: Path  # ARCHON_DIST_DIR: wheel, sdist, archive, unpacked binary folder, SHA256SUMS
     target: str  # <os>-<arch>, e.g. linux-x86_64
+    version: str  # the PEP 440 version every artefact of the build carries
     inputs: Mapping[str, str]
     log: str  # the script's progress output (stderr)
     tree_before: list[str] = field(default_factory=list)
@@ -47,6 +58,14 @@ class FrozenArchon:
     @property
     def executable(self) -> Path:
         return self.folder / ("archon.exe" if os.name == "nt" else "archon")
+
+    @property
+    def wheel(self) -> Path:
+        return self.dist / f"archon_cli-{self.version}-py3-none-any.whl"
+
+    @property
+    def sdist(self) -> Path:
+        return self.dist / f"archon_cli-{self.version}.tar.gz"
 
     def run(
         self, *args: str, home: Path, env: Mapping[str, str] | None = None, timeout: float = 60
@@ -84,13 +103,16 @@ def _target(dist: Path) -> str:
 
 
 def build_frozen_archon(work: Path, *, key: str, host: str, version: str = FROZEN_VERSION) -> FrozenArchon:
-    """Build wheel, sdist and binary with ``key`` and ``host`` embedded; fail loudly with the script's log."""
+    """Build wheel, sdist and binary with ``key`` and ``host`` embedded; fail loudly with the script's log.
+
+    The session's build is tagged :data:`FROZEN_TAG`, a prerelease tag as a maintainer writes it; any other
+    ``version`` (a second build, for upgrades) is tagged ``v<version>``."""
     source = snapshot(REPO_ROOT, work / "source")
     dist = work / "dist"
     inputs = {
         "POSTHOG_PUBLIC_KEY": key,
         "POSTHOG_HOST": host,
-        "VERSION": f"v{version}",
+        "VERSION": FROZEN_TAG if version == FROZEN_VERSION else f"v{version}",
         "GIT_COMMIT": FROZEN_COMMIT,
         "ARCHON_REQUIRE_POSTHOG_KEY": "1",
     }
@@ -102,8 +124,18 @@ def build_frozen_archon(work: Path, *, key: str, host: str, version: str = FROZE
         source=source,
         dist=dist,
         target=_target(dist),
+        version=version,
         inputs=inputs,
         log=result.stderr,
         tree_before=before,
         tree_after=tree_state(source),
     )
+
+
+def pyz_modules(executable: Path) -> Any:
+    """The PYZ archive embedded in the executable (PyInstaller's own reader); ``.toc`` names every module."""
+    from PyInstaller.archive.readers import PKG_ITEM_PYZ, CArchiveReader
+
+    package = CArchiveReader(str(executable))
+    (name,) = [name for name, entry in package.toc.items() if entry[-1] == PKG_ITEM_PYZ]
+    return package.open_embedded_archive(name)
