@@ -27,9 +27,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archon.buildinfo import BuildInfo
 from archon.config_cache import read_telemetry_config
@@ -57,8 +56,7 @@ DEBUG_DISTINCT_ID = "debug-preview"
 _FileSignature = tuple[int, int, int] | None
 
 
-@dataclass(frozen=True)
-class PolicyNotice:
+class PolicyNotice(NamedTuple):
     """Why some of what this build would send is not recorded (the CLI words it, once, on stderr)."""
 
     additions: tuple[Addition, ...]
