@@ -48,7 +48,7 @@ app = typer.Typer(
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:
-    if value:
+    if value and not ctx.resilient_parsing:  # resilient parsing: only finding which command a line runs
         typer.echo(render_version(get_app(ctx).build))
         raise typer.Exit(0)
 
