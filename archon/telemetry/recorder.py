@@ -24,6 +24,7 @@ from datetime import datetime
 from archon.buildinfo import BuildInfo
 from archon.config import read_config
 from archon.paths import ArchonPaths
+from archon.private_files import untrusted_home
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, resolve_consent
 from archon.telemetry.identity import ensure_identity, read_identity
@@ -150,7 +151,11 @@ class Recorder:
             signature = _signature(self._paths.config)
             if signature != self._config_signature:
                 self._config_signature = signature
-                self._consent = resolve_consent(self._runtime.env, lambda: read_config(self._paths.config))
+                self._consent = resolve_consent(
+                    self._runtime.env,
+                    lambda: read_config(self._paths.config),
+                    home_trust=lambda: untrusted_home(self._paths),
+                )
         return self._consent
 
     def _identity(self) -> str:

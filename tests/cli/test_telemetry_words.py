@@ -69,7 +69,7 @@ def test_no_problem_no_words() -> None:
 
 
 def test_default_notice_says_off_and_how_to_change_it() -> None:
-    text = first_run_notice(consent=_consent({}), config=UNSET, build=_keyed())
+    text = first_run_notice(consent=_consent({}), config=lambda: UNSET, build=_keyed())
     assert "OFF" in text
     assert "archon telemetry on" in text
     assert "archon telemetry off" in text
@@ -79,15 +79,17 @@ def test_default_notice_says_off_and_how_to_change_it() -> None:
 
 
 def test_notice_says_on_when_the_environment_turned_it_on() -> None:
-    text = first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=UNSET, build=_keyed())
+    text = first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=lambda: UNSET, build=_keyed())
     assert "ON (ARCHON_TELEMETRY=1, which overrides config.yaml (not set))." in text
 
 
 def test_notice_on_a_dev_build_says_nothing_is_sent() -> None:
     dev = dataclasses.replace(current_build(), posthog_key="")
-    assert "nothing is sent" in first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=UNSET, build=dev)
+    assert "nothing is sent" in first_run_notice(
+        consent=_consent({"ARCHON_TELEMETRY": "1"}), config=lambda: UNSET, build=dev
+    )
 
 
 def test_notice_is_never_a_question() -> None:
     for env in ({}, {"ARCHON_TELEMETRY": "1"}):
-        assert "?" not in first_run_notice(consent=_consent(env), config=UNSET, build=_keyed())
+        assert "?" not in first_run_notice(consent=_consent(env), config=lambda: UNSET, build=_keyed())

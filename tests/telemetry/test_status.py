@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
@@ -56,3 +59,20 @@ def test_status_reads_config_even_when_the_environment_decides(paths: ArchonPath
     status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("https://example.invalid"))
     assert not status.consent.enabled
     assert status.config.get("telemetry", "enabled") is True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owners and mode bits are POSIX's")
+def test_nothing_but_config_is_read_in_a_home_others_may_write(paths: ArchonPaths) -> None:
+    """Whatever is there may be someone else's: no id, no events, no counters are shown from it."""
+    outbox = Outbox(paths)
+    for event in _events(2):
+        outbox.append(event)
+    paths.telemetry_id.write_text("3b6e3c49-8a0b-4f7e-9a51-1c2d3e4f5a6b\n", encoding="ascii")
+    paths.home.chmod(0o777)
+    runtime = Runtime(env={"ARCHON_TELEMETRY": "on"}, home=paths.home, cwd=paths.home)
+    status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("http://127.0.0.1:9"))
+
+    assert (status.identity, status.last_event, status.pending) == (None, None, 0)
+    assert status.consent.enabled is False
+    assert status.consent.untrusted is not None
+    assert recent_events(paths) == []
