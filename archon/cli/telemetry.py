@@ -19,6 +19,7 @@ from archon.cli.telemetry_words import (
     consent_problem,
 )
 from archon.config import read_config, set_config_value
+from archon.private_files import untrusted_home
 from archon.telemetry.consent import CONFIG_ENABLED_KEY, Consent, resolve_consent
 from archon.telemetry.first_run import POLICY_URL
 
@@ -43,8 +44,19 @@ def _warn(message: str) -> None:
 def _consent(application: Application) -> tuple[Consent, str]:
     """The decision now, and its explanation."""
     config = read_config(application.paths.config)
-    consent = resolve_consent(application.runtime.env, lambda: config)
+    paths = application.paths
+    consent = resolve_consent(application.runtime.env, lambda: config, home_trust=lambda: untrusted_home(paths))
     return consent, consent_explanation(consent, config)
+
+
+def _leave_untrusted_home_alone(application: Application, *, command: str) -> bool:
+    """In a home that is not the user's own, say so and touch nothing there (True); else False."""
+    untrusted = untrusted_home(application.paths)
+    if untrusted is None:
+        return False
+    typer.echo(f"Telemetry is off: {untrusted.describe()}, so archon never uses it for telemetry.")
+    typer.echo(f"`archon telemetry {command}` changed nothing there: archon writes and deletes nothing in it.")
+    return True
 
 
 def _overridden(application: Application, *, wanted: bool) -> str | None:
@@ -60,6 +72,10 @@ def on(ctx: typer.Context) -> None:
 
     application = get_app(ctx)
     set_config_value(application.paths.config, CONFIG_ENABLED_KEY, True)
+    consent, explanation = _consent(application)
+    if not consent.enabled:  # stored for later, but something outranks it: no id while telemetry is off
+        _warn(f"config.yaml now says on, but telemetry stays {explanation}; no anonymous id was created")
+        return
     identity = ensure_identity(application.paths)
     typer.echo("Telemetry is on. Thank you: it tells us which commands and bundled workflows are used and fail.")
     typer.echo(f"Anonymous id: {identity.distinct_id} (random; delete it any time with `archon telemetry clear`)")
@@ -71,9 +87,6 @@ def on(ctx: typer.Context) -> None:
     typer.echo(f"See exactly what is sent: {INSPECT_HINT}")
     typer.echo(f"Turn it off:              {DISABLE_HINT}")
     typer.echo(f"Policy:                   {POLICY_URL}")
-    reason = _overridden(application, wanted=True)
-    if reason is not None:
-        _warn(f"config.yaml now says on, but telemetry stays {reason}")
     if not application.build.key_embedded:
         _warn("this is a development build with no telemetry key embedded, so nothing will be sent")
 
@@ -85,6 +98,8 @@ def off(ctx: typer.Context) -> None:
     from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
+    if _leave_untrusted_home_alone(application, command="off"):
+        return
     try:
         set_config_value(application.paths.config, CONFIG_ENABLED_KEY, False)
     finally:
@@ -121,6 +136,49 @@ def _last_event_line(status: TelemetryStatus, now: datetime) -> str:
     return f"{last['event']} at {last['timestamp']} ({_age(_age_seconds(last, now))})"
 
 
+def _when(moment: datetime, now: datetime) -> str:
+    from archon.timestamps import format_utc  # startup time: see the top of this module
+
+    seconds = math.floor((now - moment).total_seconds())
+    later = f"in {_age(-seconds).removesuffix(' ago')}" if seconds < 0 else _age(seconds)
+    return f"{format_utc(moment)} ({later})"
+
+
+def _delivery_lines(status: TelemetryStatus, now: datetime) -> list[str]:
+    """The last delivery attempt: when, how it ended, what most likely caused a hold, and when the next may be."""
+    from archon.cli.status_words import last_attempt_outcome, likely_cause  # startup time: see the top
+
+    counters = status.counters
+    outcome = last_attempt_outcome(counters)
+    if counters.last_attempt_at is None or outcome is None:
+        return ["Last attempt: none yet"]
+    lines = [f"Last attempt: {_when(counters.last_attempt_at, now)}: {outcome}"]
+    cause = likely_cause(counters)
+    if cause is not None:
+        lines.append(f"Likely cause: {cause}")
+    if counters.next_attempt_at is not None and counters.next_attempt_at > now and status.pending:
+        lines.append(f"Next attempt: not before {_when(counters.next_attempt_at, now)}")
+    return lines
+
+
+def _delivery_json(status: TelemetryStatus) -> dict[str, object]:
+    from archon.cli.status_words import last_attempt_outcome, likely_cause  # startup time: see the top
+    from archon.timestamps import format_utc
+
+    counters = status.counters
+    at, next_at = counters.last_attempt_at, counters.next_attempt_at
+    return {
+        "at": None if at is None else format_utc(at),
+        "outcome": None if counters.last_outcome is None else str(counters.last_outcome),
+        "http_status": counters.last_status,
+        "error": counters.last_error,
+        "dropped_invalid": counters.last_invalid,
+        "described": last_attempt_outcome(counters),
+        "likely_cause": likely_cause(counters),
+        "next_attempt_at": None if next_at is None else format_utc(next_at),
+    }
+
+
 def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
     key = f"{status.build.key_prefix}... ({KEY_EMBEDDED})" if status.build.key_embedded else KEY_NONE
     identity = status.identity
@@ -139,8 +197,9 @@ def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
         f"Host:         {status.build.posthog_host}",
         f"Key:          {key}",
         f"Last event:   {_last_event_line(status, now)}",
-        f"Pending:      {status.pending} event(s) not yet sent",
-        f"Dropped:      {status.counters.dropped} event(s) (outbox full or rejected by the server)",
+        *_delivery_lines(status, now),
+        f"Pending:      {status.pending} event(s) held, not yet sent",
+        f"Dropped:      {status.counters.dropped} event(s) (outbox full, or refused by the server as invalid)",
         f"Turn off:     {DISABLE_HINT}",
         f"Inspect:      {INSPECT_HINT}",
         f"Policy:       {POLICY_URL}",
@@ -173,6 +232,7 @@ def _status_json(status: TelemetryStatus, now: datetime) -> dict[str, object]:
             if last
             else None
         ),
+        "last_attempt": _delivery_json(status),
         "pending_events": status.pending,
         "dropped_events": status.counters.dropped,
         "debug_preview": status.debug,
@@ -220,6 +280,8 @@ def clear(ctx: typer.Context) -> None:
     from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
+    if _leave_untrusted_home_alone(application, command="clear"):
+        return
     # Pending events carry the old id: sent later, they would arrive next to (often in one request with) events
     # under the new id and link the two. The id goes first, so a run still going (which checks the id file before
     # each event) records under a new id from now on, and whatever it queued before is deleted here.
