@@ -55,6 +55,7 @@ class Cli:
         *args: str,
         env: Mapping[str, str] | None = None,
         prefix: Sequence[str] = (),
+        cwd: Path | None = None,
         timeout: float = RUN_TIMEOUT,
     ) -> subprocess.CompletedProcess[str]:
         """Run archon and wait for it; a run that outlasts ``timeout`` is killed and fails the test as a hang."""
@@ -62,7 +63,7 @@ class Cli:
             return subprocess.run(
                 [*prefix, str(self.executable), *args],
                 env=self.environment(env),
-                cwd=self.cwd,
+                cwd=cwd or self.cwd,
                 capture_output=True,
                 text=True,
                 timeout=timeout,

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 
 from archon.telemetry import schema
+from tests.e2e.harness import Cli
 from tests.e2e.processes import flusher_pids, wait_for_no_flusher
 from tests.support.artefacts import REPO_ROOT, InstalledArchon
 from tests.support.binary import FrozenArchon
@@ -31,41 +30,9 @@ QUIET_SECONDS = 1.0  # after the flushers are gone, how long "nothing arrives" i
 
 
 @dataclass
-class WheelArchon:
+class WheelArchon(Cli):
     """An installed archon (the keyed wheel's console script, or the frozen binary), run in a clean environment with
-    its own ARCHON_HOME and working directory."""
-
-    executable: Path
-    home: Path
-    cwd: Path
-    ingest: IngestServer
-
-    def run(
-        self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        environment = dict(os.environ)  # the isolation fixture already removed every opt-out and build variable
-        environment["ARCHON_HOME"] = str(self.home)
-        environment.update(env or {})
-        return subprocess.run(
-            [str(self.executable), *args],
-            env=environment,
-            cwd=cwd or self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def identity(self) -> str | None:
-        path = self.home / "telemetry-id"
-        return path.read_text(encoding="ascii").strip() if path.exists() else None
-
-    def opt_in(self) -> str:
-        result = self.run("telemetry", "on")
-        assert result.returncode == 0, result.stderr
-        identity = self.identity()
-        assert identity is not None
-        return identity
+    its own ARCHON_HOME and working directory, with what these tests ask of the events that arrive."""
 
     def received(self, distinct_id: str | None = None) -> list[dict[str, Any]]:
         return [e for e in self.ingest.events() if distinct_id is None or e.get("distinct_id") == distinct_id]
