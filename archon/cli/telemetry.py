@@ -19,6 +19,7 @@ from archon.cli.telemetry_words import (
     consent_problem,
 )
 from archon.config import read_config, set_config_value
+from archon.errors import ConfigError
 from archon.private_files import untrusted_home
 from archon.telemetry.consent import CONFIG_ENABLED_KEY, Consent, resolve_consent
 from archon.telemetry.first_run import POLICY_URL
@@ -71,6 +72,9 @@ def on(ctx: typer.Context) -> None:
     from archon.telemetry.identity import ensure_identity  # startup time: see the top of this module
 
     application = get_app(ctx)
+    untrusted = untrusted_home(application.paths)
+    if untrusted is not None:  # nothing may be written there, the choice included
+        raise ConfigError(f"{untrusted.describe()}, so archon writes nothing there (set ARCHON_HOME to your own)")
     set_config_value(application.paths.config, CONFIG_ENABLED_KEY, True)
     consent, explanation = _consent(application)
     if not consent.enabled:  # stored for later, but something outranks it: no id while telemetry is off

@@ -482,3 +482,15 @@ def test_status_says_when_the_next_attempt_may_be(invoke: Invoke, paths: ArchonP
     text = invoke("telemetry", "status", build=KEYED_BUILD).stdout
     assert re.search(r"^Next attempt: not before .* \(in [45] minutes?\)$", text, re.MULTILINE), text
     assert "1 event(s) held" in text
+
+
+@posix_only
+def test_on_refuses_a_telemetry_directory_others_may_write(invoke: Invoke, paths: ArchonPaths) -> None:
+    paths.telemetry_dir.mkdir(parents=True)
+    paths.home.chmod(0o700)
+    paths.telemetry_dir.chmod(0o777)
+    result = invoke("telemetry", "on", build=KEYED_BUILD)
+    assert result.exit_code == 1
+    assert f"{paths.telemetry_dir} is writable by other users" in result.stderr
+    assert not paths.config.exists()
+    assert not paths.telemetry_id.exists()

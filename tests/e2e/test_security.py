@@ -252,14 +252,15 @@ def test_a_telemetry_directory_someone_else_controls_is_never_used(
         for args in EVERYDAY:
             result = cli.run(*args)
             assert "Traceback" not in result.stderr, (args, result.stderr)
-        cli.run("telemetry", "on")
+        refused = cli.run("telemetry", "on")
         status = cli.status()
         text = cli.status_text()
         _quiet(cli)
 
+    assert refused.returncode != 0  # it would have to write there
     assert cli.ingest.snapshot() == []
     assert status["enabled"] is False
-    assert cli.identity() is None  # telemetry is effectively off: no id
+    assert cli.identity() is None
     assert problem in text, text
 
 
