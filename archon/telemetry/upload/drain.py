@@ -236,14 +236,15 @@ class _Run:
                 self.report.outcome = "deadline"
                 self._settle(attempt)
                 return False
-            sender = self._load_sender()
-            # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
-            # config while the library was loading means this batch must not leave.
-            if isinstance(sender, Sender) and not self._may_send(claim):
-                self.outbox.unclaim(unsent)
-                self._settle(attempt)
-                return False
-            result = self._post(sender, [event for _, event in part]) if isinstance(sender, Sender) else sender
+            result = self._load_sender()
+            if not isinstance(result, SendResult):
+                # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
+                # config while the library was loading means this batch must not leave.
+                if not self._may_send(claim):
+                    self.outbox.unclaim(unsent)
+                    self._settle(attempt)
+                    return False
+                result = self._post(result, [event for _, event in part])
             if result.outcome is Outcome.ACCEPTED:
                 self.outbox.acknowledge(claim)
                 with contextlib.suppress(OSError):  # delivered; losing the log line must not cause a re-send
