@@ -85,6 +85,7 @@ _INT_FIELDS = (
     "last_invalid",
 )
 _TIME_FIELDS = ("next_attempt_at", "last_attempt_at", "last_sent_at")
+_OUTCOMES = frozenset(outcome.value for outcome in AttemptOutcome)
 
 
 def _from_mapping(data: Mapping[str, Any]) -> DeliveryCounters:
@@ -101,7 +102,7 @@ def _from_mapping(data: Mapping[str, Any]) -> DeliveryCounters:
     if isinstance(error, str) and len(error) <= 80:
         values["last_error"] = error
     outcome = data.get("last_outcome")
-    if outcome in set(AttemptOutcome):
+    if isinstance(outcome, str) and outcome in _OUTCOMES:
         values["last_outcome"] = AttemptOutcome(outcome)
     status = data.get("last_status")
     if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:

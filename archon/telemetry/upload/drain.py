@@ -414,5 +414,12 @@ def record_failed_run(*, paths: ArchonPaths, error: Exception, now: datetime) ->
         if untrusted_home(paths) is None:
             update_counters(
                 paths,
-                lambda s: replace(s, last_attempt_at=now, last_outcome=AttemptOutcome.HELD_ERROR, last_error=phrase),
+                lambda s: replace(
+                    s,
+                    last_attempt_at=now,
+                    last_outcome=AttemptOutcome.HELD_ERROR,
+                    last_status=None,
+                    last_invalid=0,
+                    last_error=phrase,
+                ),
             )
