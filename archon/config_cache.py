@@ -16,20 +16,18 @@ needs no JSON or YAML library.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
 from typing import Any
 
 from archon.config import ConfigState, read_config
 from archon.paths import ArchonPaths
-from archon.private_files import write_atomic
+from archon.private_files import read_regular_file, write_atomic
 
 __all__ = ["CACHE_VERSION", "read_telemetry_config"]
 
 CACHE_VERSION = "archon-config-cache 1"
 _SECTION = "telemetry"
 _MAX_BYTES = 4096
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _key(stat: os.stat_result) -> str:
@@ -115,20 +113,14 @@ def _write_cache(paths: ArchonPaths, key: str, section: Mapping[str, object]) ->
 def _read_cache(paths: ArchonPaths, key: str) -> dict[str, object] | None:
     """The cached section for ``key``; None when there is no current, readable cache."""
     try:
-        fd = os.open(paths.config_cache, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        raw = read_regular_file(paths.config_cache, limit=_MAX_BYTES)
+    except OSError:  # missing, refused (a symlink, a FIFO, too large) or unreadable: parse config.yaml instead
         return None
-    try:
-        raw = os.read(fd, _MAX_BYTES + 1) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     try:
         version, cached_key, *entries = raw.decode("utf-8").splitlines()
     except (UnicodeDecodeError, ValueError):
         return None
-    if len(raw) > _MAX_BYTES or version != CACHE_VERSION or cached_key != key:
+    if version != CACHE_VERSION or cached_key != key:
         return None
     section: dict[str, object] = {}
     for entry in entries:

@@ -201,3 +201,11 @@ def test_consent_from_config_reads_the_record_cheaply(isolation: Path, tmp_path:
     modules = _keyed(isolation, tmp_path, "version")
     assert _loaded(modules, [*RECORDING, *CONSENT_RECORD]) == [*RECORDING, *CONSENT_RECORD]
     assert _loaded(modules, ["archon.telemetry.consented_policy", "hashlib", "posthog"]) == []
+
+
+def test_a_keyed_build_decides_from_config_yaml_without_parsing_it_each_time(isolation: Path, tmp_path: Path) -> None:
+    """config.yaml's telemetry section is cached (archon/config_cache.py): only a changed file is parsed again."""
+    isolation.mkdir()
+    (isolation / "config.yaml").write_text("defaultAssistant: codex\ntelemetry:\n  enabled: false\n")
+    assert _loaded(_keyed(isolation, tmp_path, "version"), ["ruamel.yaml"]) == ["ruamel.yaml"]  # parses, caches
+    assert _loaded(_keyed(isolation, tmp_path, "version"), ["ruamel.yaml"]) == []
