@@ -23,16 +23,14 @@ path loads anyway.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, TypeGuard
 
 from archon.buildinfo import BuildInfo
 from archon.paths import ArchonPaths
-from archon.private_files import write_atomic
+from archon.private_files import FileRefusal, RefusedFile, read_regular_file, write_atomic
 from archon.telemetry.policy import Policy, policy_hash
 from archon.timestamps import format_utc, parse_utc
 
@@ -53,7 +51,6 @@ __all__ = [
 
 CONSENT_RECORD_FORMAT = 1
 MAX_RECORD_BYTES = 256 * 1024
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _HEX = frozenset("0123456789abcdef")
 
 ConsentHow = Literal["command", "env"]
@@ -113,21 +110,17 @@ def delete_consent_record(paths: ArchonPaths) -> bool:
     return True
 
 
-def _read_capped(path: os.PathLike[str]) -> bytes:
-    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    with contextlib.closing(os.fdopen(fd, "rb")) as handle:
-        return handle.read(MAX_RECORD_BYTES + 1)
-
-
 def read_consent_record(paths: ArchonPaths) -> RecordState:
     """The record as stored. Never raises: unreadable and invalid files are reported, never trusted."""
     try:
-        raw = _read_capped(paths.consent_record)
+        raw = read_regular_file(paths.consent_record, limit=MAX_RECORD_BYTES)
     except FileNotFoundError:
         return RecordState(None)
+    except RefusedFile as exc:  # a symlink, a FIFO, a device: never trusted; larger than any record: invalid
+        return RecordState(None, "invalid" if exc.reason is FileRefusal.TOO_LARGE else "unreadable")
     except OSError:
         return RecordState(None, "unreadable")
-    record = _parse(raw) if len(raw) <= MAX_RECORD_BYTES else None
+    record = _parse(raw)
     return RecordState(record, None if record is not None else "invalid")
 
 

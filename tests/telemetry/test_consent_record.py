@@ -110,6 +110,13 @@ def test_a_symlink_is_not_followed(paths: ArchonPaths, tmp_path: Any) -> None:
     assert read_consent_record(paths) == RecordState(None, "unreadable")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_a_fifo_is_refused_without_waiting(paths: ArchonPaths) -> None:
+    paths.telemetry_dir.mkdir(parents=True)
+    os.mkfifo(paths.consent_record)
+    assert read_consent_record(paths) == RecordState(None, "unreadable")
+
+
 def test_a_hand_edited_record_is_read_and_says_its_hash_no_longer_matches(paths: ArchonPaths) -> None:
     record = _record()
     narrowed = json.loads(json.dumps(record.policy))
