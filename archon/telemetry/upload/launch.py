@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from archon.filelock import is_locked
 from archon.paths import ArchonPaths
@@ -61,6 +62,19 @@ def start_flusher(*, runtime: Runtime, paths: ArchonPaths) -> bool:
     return True
 
 
+def _popen_detached(command: Sequence[str], *, env: Mapping[str, str], **detach: Any) -> None:
+    """``subprocess.Popen`` with no stdio and no inherited descriptors; ``detach`` says how, per platform."""
+    subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+        env=dict(env),
+        **detach,
+    )
+
+
 if sys.platform == "win32":  # pragma: no cover - exercised by the Windows release build only
 
     def _start_detached(command: Sequence[str], *, env: Mapping[str, str]) -> None:
@@ -70,15 +84,7 @@ if sys.platform == "win32":  # pragma: no cover - exercised by the Windows relea
             | subprocess.CREATE_NO_WINDOW
             | subprocess.BELOW_NORMAL_PRIORITY_CLASS
         )
-        subprocess.Popen(
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-            env=dict(env),
-            creationflags=flags,
-        )
+        _popen_detached(command, env=env, creationflags=flags)
 
 else:
 
@@ -106,12 +112,4 @@ else:
         try:
             os.posix_spawn(command[0], list(command), dict(env), file_actions=actions, setsid=True)
         except NotImplementedError:  # a libc without POSIX_SPAWN_SETSID
-            subprocess.Popen(
-                list(command),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                close_fds=True,
-                start_new_session=True,
-                env=dict(env),
-            )
+            _popen_detached(command, env=env, start_new_session=True)
