@@ -24,14 +24,15 @@ One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its
    - a ``Retry-After`` header is honoured up to ``retry_after_cap_seconds``;
 
    and records the attempt (when, how it ended, the status, how many were dropped as invalid) in the counters,
-   which ``archon telemetry status`` shows;
+   which ``archon telemetry status`` shows (the limits and the schedule: :mod:`~archon.telemetry.upload.attempts`);
 5. repeats until the outbox is empty, events are held, or the time limit nears; then releases the lock and, if
    an event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for
    it.
 
 The process around it (:mod:`archon.telemetry.upload.process`) has a hard limit (a kernel timer) that kills it
-whatever the network or the CPU scheduler does; the run's own deadline, :attr:`FlushPolicy.deadline_seconds`,
-ends earlier, so that normally the run puts back its batch and records its backoff itself before that.
+whatever the network or the CPU scheduler does; the run's own deadline,
+:attr:`~archon.telemetry.upload.attempts.FlushPolicy.deadline_seconds`, ends earlier, so that normally the run
+puts back its batch and records its backoff itself before that.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archon.buildinfo import BuildInfo
@@ -50,43 +51,19 @@ from archon.filelock import FileLock
 from archon.paths import ArchonPaths
 from archon.private_files import untrusted_home
 from archon.telemetry.consent import resolve_consent
-from archon.telemetry.outbox.counters import AttemptOutcome, DeliveryCounters, read_counters, update_counters
+from archon.telemetry.outbox.counters import DeliveryCounters, read_counters, update_counters
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.sent_log import record_sent
 from archon.telemetry.outbox.store import Claim, Outbox
 from archon.telemetry.schema import allowed_properties
-from archon.telemetry.upload.process import FLUSH_DEADLINE_SECONDS, WIND_DOWN_SECONDS
+from archon.telemetry.upload.attempts import Attempt, FlushPolicy, after_attempt
 from archon.telemetry.upload.sender import Outcome, Sender, SendResult
 
-__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "record_failed_run", "within_allow_list"]
+__all__ = ["FlushReport", "flush_outbox", "within_allow_list"]
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FlushPolicy:
-    deadline_seconds: float = FLUSH_DEADLINE_SECONDS - WIND_DOWN_SECONDS
-    """Limit on a whole run: no request starts or lasts beyond it. The process's hard limit is the backstop."""
-    batch_size: int = 100
-    request_timeout_seconds: float = 10.0
-    min_request_seconds: float = 1.0
-    """No new request starts with less time than this left."""
-    backoff_base_seconds: float = 1.0
-    backoff_cap_seconds: float = 15.0
-    """The short backoff, after a network error, a timeout, 5xx, 408 or 429: doubles per failure up to this."""
-    hold_backoff_base_seconds: float = 300.0
-    hold_backoff_cap_seconds: float = 3600.0
-    """The long backoff, after 401, 403, 404, a redirect or another 4xx: doubles per failure up to this."""
-    retry_after_cap_seconds: float = 600.0
-    """A server's ``Retry-After`` is honoured up to this (posthog-python itself stops at 30 s)."""
-    stale_temp_seconds: float = 60.0
-
-    @property
-    def longest_wait_seconds(self) -> float:
-        """No recorded backoff is waited out longer than this: a clock set back must not stop delivery for days."""
-        return max(self.backoff_cap_seconds, self.hold_backoff_cap_seconds, self.retry_after_cap_seconds)
 
 
 @dataclass(kw_only=True)
@@ -99,18 +76,6 @@ class FlushReport:
     kept: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def backoff_delay(failures: int, retry_after: float | None, policy: FlushPolicy, *, hold: bool = False) -> float:
-    """Seconds to wait after ``failures`` held attempts in a row: the short backoff, or the long one (``hold``),
-    and never less than the server's ``Retry-After`` (up to ``retry_after_cap_seconds``)."""
-    base, cap = (
-        (policy.hold_backoff_base_seconds, policy.hold_backoff_cap_seconds)
-        if hold
-        else (policy.backoff_base_seconds, policy.backoff_cap_seconds)
-    )
-    exponential = min(base * float(2 ** max(0, failures - 1)), cap)
-    return max(exponential, min(retry_after or 0.0, policy.retry_after_cap_seconds))
 
 
 def consent_is_on(*, env: Mapping[str, str], paths: ArchonPaths) -> bool:
@@ -133,19 +98,6 @@ def within_allow_list(event: StoredEvent) -> StoredEvent | None:
         timestamp=event["timestamp"],
         properties={key: value for key, value in event["properties"].items() if key in allowed},
     )
-
-
-@dataclass
-class _Attempt:
-    """One claimed batch on its way out: what was settled, and what stopped it, if anything."""
-
-    accepted: int = 0
-    invalid: int = 0
-    refusal: int | None = None
-    """The status that refused the invalid events (400 or 413)."""
-    held: SendResult | None = None
-    """The answer that made the rest wait (network, server, the sender itself); None when nothing is held."""
-    held_events: int = 0
 
 
 @dataclass(kw_only=True)
@@ -225,7 +177,7 @@ class _Run:
         True when every event was settled (accepted, or dropped as invalid); False when the run must stop: events
         are held, consent was withdrawn meanwhile, or the time is up (the unsent parts are put back, unchanged).
         """
-        attempt = _Attempt()
+        attempt = Attempt()
         parts: deque[list[tuple[Path, StoredEvent]]] = deque([batch])
         while parts:
             part = parts.popleft()
@@ -299,7 +251,7 @@ class _Run:
         self.report.errors.append("not in this build's schema")
         self._update(lambda s: replace(s, dropped_rejected=s.dropped_rejected + count))
 
-    def _settle(self, attempt: _Attempt) -> bool:
+    def _settle(self, attempt: Attempt) -> bool:
         """Record how the attempt ended; True unless it held events."""
         moment = self.now()
         self.report.sent += attempt.accepted
@@ -313,38 +265,8 @@ class _Run:
             self.report.outcome = "retry later"
         if attempt.invalid:
             self.report.errors.append(f"HTTP {attempt.refusal}")
-        self._update(lambda s: self._counted(s, attempt, moment))
+        self._update(lambda s: after_attempt(s, attempt, moment, self.policy))
         return held is None
-
-    def _counted(self, state: DeliveryCounters, attempt: _Attempt, moment: datetime) -> DeliveryCounters:
-        held = attempt.held
-        settled = replace(
-            state,
-            sent=state.sent + attempt.accepted,
-            dropped_rejected=state.dropped_rejected + attempt.invalid,
-            last_attempt_at=moment,
-            last_sent_at=moment if attempt.accepted else state.last_sent_at,
-            last_invalid=attempt.invalid,
-        )
-        if held is None:
-            return replace(
-                settled,
-                consecutive_failures=0,
-                next_attempt_at=None,
-                last_outcome=AttemptOutcome.ACCEPTED if attempt.accepted else AttemptOutcome.DROPPED_INVALID,
-                last_status=attempt.refusal,
-                last_error=f"HTTP {attempt.refusal}" if attempt.invalid else None,
-            )
-        failures = state.consecutive_failures + 1
-        delay = backoff_delay(failures, held.retry_after, self.policy, hold=held.outcome is Outcome.HOLD)
-        return replace(
-            settled,
-            consecutive_failures=failures,
-            next_attempt_at=moment + timedelta(seconds=delay),
-            last_outcome=_held(held),
-            last_status=held.status,
-            last_error=held.error,
-        )
 
     def _update(self, change: Callable[[DeliveryCounters], DeliveryCounters]) -> None:
         with contextlib.suppress(OSError):
@@ -353,15 +275,6 @@ class _Run:
 
 def _sender_failed(exc: Exception) -> SendResult:
     return SendResult(Outcome.FAILED, error=f"sender error ({type(exc).__name__})"[:80])
-
-
-def _held(result: SendResult) -> AttemptOutcome:
-    """How an attempt that held its events ended: the server answered, nothing did, or the sender failed."""
-    if result.outcome is Outcome.FAILED:
-        return AttemptOutcome.HELD_ERROR
-    if result.status is None and result.outcome is Outcome.RETRY:
-        return AttemptOutcome.HELD_NETWORK
-    return AttemptOutcome.HELD_SERVER
 
 
 def flush_outbox(
@@ -404,22 +317,3 @@ def flush_outbox(
     finally:
         if run.sender is not None:
             run.sender.close()
-
-
-def record_failed_run(*, paths: ArchonPaths, error: Exception, now: datetime) -> None:
-    """Record that a run failed in a way the drain did not foresee (a bug), so that status says so rather than
-    nothing. Best effort, never raises, and never writes in a home that is not the user's own."""
-    phrase = f"flusher error ({type(error).__name__})"[:80]
-    with contextlib.suppress(Exception):
-        if untrusted_home(paths) is None:
-            update_counters(
-                paths,
-                lambda s: replace(
-                    s,
-                    last_attempt_at=now,
-                    last_outcome=AttemptOutcome.HELD_ERROR,
-                    last_status=None,
-                    last_invalid=0,
-                    last_error=phrase,
-                ),
-            )

@@ -79,7 +79,8 @@ def main(*, build: BuildInfo | None = None) -> int:
     from archon.buildinfo import current_build  # after the set-up above: see the module docstring
     from archon.paths import ArchonPaths
     from archon.runtime import Runtime
-    from archon.telemetry.upload.drain import FlushPolicy, flush_outbox, record_failed_run
+    from archon.telemetry.upload.attempts import FlushPolicy, record_failed_run
+    from archon.telemetry.upload.drain import flush_outbox
     from archon.telemetry.upload.sender import silence_posthog_logging
 
     silence_posthog_logging()

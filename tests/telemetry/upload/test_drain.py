@@ -20,14 +20,8 @@ from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_
 from archon.telemetry.outbox.sent_log import sent_events
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.upload import drain
-from archon.telemetry.upload.drain import (
-    FlushPolicy,
-    FlushReport,
-    backoff_delay,
-    flush_outbox,
-    record_failed_run,
-    within_allow_list,
-)
+from archon.telemetry.upload.attempts import FlushPolicy, backoff_delay, record_failed_run
+from archon.telemetry.upload.drain import FlushReport, flush_outbox, within_allow_list
 from archon.telemetry.upload.sender import Outcome, SendResult
 from tests.support.delivery import TEST_KEY, keyed_build, make_event, opt_in
 from tests.support.ingest import IngestServer
