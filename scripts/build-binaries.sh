@@ -77,7 +77,7 @@ from pathlib import Path
 from build_tools.constants import BuildConstantsError, constants_from_env, resolve_version, source_commit
 try:
     constants, warnings = constants_from_env(
-        os.environ, is_binary=True, version=resolve_version(os.environ, Path.cwd()), default_install_method="binary",
+        os.environ, is_binary=True, version=resolve_version(os.environ, Path.cwd()),
         commit_of=lambda: source_commit(Path.cwd()),
     )
 except BuildConstantsError as exc:
