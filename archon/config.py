@@ -2,7 +2,13 @@
 
 Reading never raises: a missing file is an empty config, and an unreadable or malformed one is reported as
 :class:`ConfigState` with ``problem`` set (a :class:`ConfigProblem`, plus the system's or the parser's own detail),
-so callers (telemetry consent above all) can resolve to a safe default and the CLI can say why.
+so callers (telemetry consent above all) can resolve to a safe default and the CLI can say why. The file is read
+only if it is a regular file of at most :data:`CONFIG_SIZE_LIMIT` bytes, opened without following a symlink and
+without blocking (:func:`~archon.private_files.read_regular_file`): a FIFO would hang every command, a symlink to
+``/dev/zero`` would be read until memory runs out, and megabytes of YAML take seconds to parse.
+
+Writing never goes through a symlink and never into a directory someone else controls
+(:func:`~archon.private_files.untrusted_directory`): it refuses instead, with a :class:`~archon.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -15,18 +21,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
-from archon.private_files import write_atomic
+from archon.private_files import FileRefusal, RefusedFile, read_regular_file, untrusted_directory, write_atomic
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
-__all__ = ["REMOVE", "ConfigProblem", "ConfigState", "read_config", "set_config_value", "set_config_values"]
+__all__ = [
+    "CONFIG_SIZE_LIMIT",
+    "REMOVE",
+    "ConfigProblem",
+    "ConfigState",
+    "read_config",
+    "set_config_value",
+    "set_config_values",
+]
+
+CONFIG_SIZE_LIMIT = 64 * 1024
+"""A ``config.yaml`` larger than this is not read (archon's own keys take a few dozen bytes)."""
 
 
 class ConfigProblem(StrEnum):
     """Why ``config.yaml`` could not be used."""
 
     UNREADABLE = "unreadable"
+    SYMLINK = "symlink"
+    NOT_A_REGULAR_FILE = "not-a-regular-file"
+    TOO_LARGE = "too-large"
     NOT_UTF8 = "not-utf-8"
     INVALID_YAML = "invalid-yaml"
     NOT_A_MAPPING = "not-a-mapping"
@@ -34,6 +54,9 @@ class ConfigProblem(StrEnum):
 
 _PROBLEM_TEXT = {
     ConfigProblem.UNREADABLE: "cannot be read",
+    ConfigProblem.SYMLINK: "is a symbolic link, which archon neither follows nor writes through",
+    ConfigProblem.NOT_A_REGULAR_FILE: "is not a regular file",
+    ConfigProblem.TOO_LARGE: f"is larger than {CONFIG_SIZE_LIMIT // 1024} KiB",
     ConfigProblem.NOT_UTF8: "is not valid UTF-8",
     ConfigProblem.INVALID_YAML: "is not valid YAML",
     ConfigProblem.NOT_A_MAPPING: "must hold a mapping at the top level",
@@ -77,11 +100,20 @@ def _yaml() -> YAML:
     return yaml
 
 
+_REFUSALS = {
+    FileRefusal.SYMLINK: ConfigProblem.SYMLINK,
+    FileRefusal.NOT_REGULAR: ConfigProblem.NOT_A_REGULAR_FILE,
+    FileRefusal.TOO_LARGE: ConfigProblem.TOO_LARGE,
+}
+
+
 def read_config(path: Path) -> ConfigState:  # noqa: PLR0911 - one return per way a file can be unusable
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, limit=CONFIG_SIZE_LIMIT)
     except FileNotFoundError:
         return ConfigState(path=path, exists=False)
+    except RefusedFile as exc:
+        return ConfigState(path=path, exists=True, problem=_REFUSALS[exc.reason])
     except OSError as exc:
         return ConfigState(path=path, exists=True, problem=ConfigProblem.UNREADABLE, detail=exc.strerror or str(exc))
     try:
@@ -111,7 +143,9 @@ REMOVE: Any = object()
 def set_config_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
     """Set ``keys`` to ``value`` in ``config.yaml``, keeping every other key and comment; atomic, 0600.
 
-    Refuses (``ConfigError``) to overwrite a file it cannot parse, so nothing the user wrote is ever lost.
+    Refuses (``ConfigError``) to overwrite a file it cannot parse, so nothing the user wrote is ever lost; to
+    write through a symlink (it would rewrite a file elsewhere, chosen by whoever made the link); and to write into
+    a directory that belongs to someone else or that others may write.
     """
     if not keys:
         raise ValueError("keys must not be empty")
@@ -124,6 +158,9 @@ def set_config_values(path: Path, values: Mapping[tuple[str, ...], Any]) -> None
 
     if not values or not all(values):
         raise ValueError("keys must not be empty")
+    untrusted = untrusted_directory(path.parent, follow_symlink=True)
+    if untrusted is not None:
+        raise ConfigError(f"{untrusted.describe()}, so archon writes nothing there")
     state = read_config(path)
     if state.problem is not None:
         raise ConfigError(f"{state.describe_problem()}; fix or remove it, then try again")
@@ -146,8 +183,6 @@ def set_config_values(path: Path, values: Mapping[tuple[str, ...], Any]) -> None
     buffer = io.StringIO()
     _yaml().dump(root, buffer)
     try:
-        # A config.yaml that is a symlink (dotfiles) keeps being one: the file it points to is replaced.
-        target = path.resolve() if path.is_symlink() else path
-        write_atomic(target, buffer.getvalue().encode("utf-8"))
+        write_atomic(path, buffer.getvalue().encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc

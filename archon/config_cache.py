@@ -40,7 +40,7 @@ def read_telemetry_config(paths: ArchonPaths) -> ConfigState:
     """``config.yaml`` reduced to its ``telemetry:`` section: from the cache when it is current, else parsed
     (and the cache rewritten). Never raises; the other keys of the file are not in the result."""
     try:
-        key = _key(os.stat(paths.config))
+        key = _key(os.lstat(paths.config))
     except OSError:
         return read_config(paths.config)  # missing (the common case) or unreadable: nothing to cache
     cached = _read_cache(paths, key)
@@ -50,7 +50,7 @@ def read_telemetry_config(paths: ArchonPaths) -> ConfigState:
     section = _cacheable(state)
     if section is not None:
         try:
-            unchanged = _key(os.stat(paths.config)) == key
+            unchanged = _key(os.lstat(paths.config)) == key
         except OSError:
             unchanged = False
         if unchanged:  # what was parsed is what the key describes

@@ -5,13 +5,16 @@ descriptor, so the kernel releases it the moment the holder exits, however it ex
 is no pid file to go stale and nothing to clean up. Waiting is always bounded: callers say how long they may
 wait, and telemetry never blocks a command on a lock.
 
-The holder writes its pid and start time into the file, for people debugging, never for correctness.
+The holder writes its pid and start time into the file, for people debugging, never for correctness. The file is
+opened without following a symlink, and must be a regular file: a symlink planted at the lock's name cannot make
+archon create, truncate or write a file elsewhere.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +26,17 @@ from archon.private_files import ensure_private_dir
 __all__ = ["FileLock", "is_locked", "locked"]
 
 _POLL_SECONDS = 0.005
+_OPEN_FLAGS = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_lock_file(path: Path, *, create: bool) -> int:
+    """A descriptor of the lock file: never through a symlink, never anything but a regular file."""
+    fd = os.open(path, _OPEN_FLAGS | (os.O_CREAT if create else 0), 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return fd
+
 
 if sys.platform == "win32":  # pragma: no cover - exercised by the Windows release build only
     import msvcrt
@@ -72,7 +86,7 @@ class FileLock:
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this FileLock")
         ensure_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _open_lock_file(self.path, create=True)
         give_up = monotonic() + max(0.0, timeout)
         try:
             while not _try_lock(fd):
@@ -130,7 +144,7 @@ def is_locked(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = _open_lock_file(path, create=False)
     except OSError:
         return False
     try:

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 if TYPE_CHECKING:
     from archon.buildinfo import BuildInfo
@@ -64,10 +63,11 @@ _PACKAGE_INIT = "archon/__init__.py"
 _MAX_RECORD_BYTES = 4096  # an INSTALLER or receipt is one short line or a few
 
 
-@dataclass(frozen=True, kw_only=True)
-class Installation:
+class Installation(NamedTuple):
     """The channel, and whether archon lives in an environment of its own that a tool manages (pipx, uv tool):
-    the upgrade command differs (``uv tool upgrade`` vs ``uv pip install --upgrade``). Never a path."""
+    the upgrade command differs (``uv tool upgrade`` vs ``uv pip install --upgrade``). Never a path.
+
+    A NamedTuple, not a dataclass: this module is loaded by every command (see ``archon.runtime.Runtime``)."""
 
     channel: InstallChannel
     tool_environment: bool = False

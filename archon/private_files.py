@@ -1,26 +1,187 @@
-"""Files only this user may read: private directories, and the one atomic writer.
+"""Files only this user may read: private directories, the one atomic writer, the one careful reader, and the
+check that a directory is this user's own.
 
 Every file archon writes under its home goes through :func:`write_atomic`: the data goes to a new temp file in the
 same directory (created exclusively, never through a symlink), is optionally synced, then renamed over the target
 (or linked to it, when an existing file must win), so readers see the old content or the new, never a mix, and a
-crash leaves at worst a ``.<name>.<token>.tmp`` file. It uses only ``os``: no ``tempfile``, whose import (and
-``random``'s) would cost every recording run more than the write itself.
+crash leaves at worst a ``.<name>.<token>.tmp`` file. The rename replaces a symlink at the target's name, never
+what it points to. It uses only ``os``: no ``tempfile``, whose import (and ``random``'s) would cost every recording
+run more than the write itself.
+
+Every file archon reads there goes through :func:`read_regular_file`: opened without following a symlink and
+without blocking, and read only if it is a regular file within a size cap, so a FIFO, a device, a symlink to
+``/dev/zero`` or a huge file is refused, never read.
+
+:func:`untrusted_directory` says whether a directory may be used as this user's private one: a home or telemetry
+directory that belongs to another user, or that group or others may write (so they could have put symlinks or
+files of their choosing there, or could swap them later), is never used for telemetry and never written to.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["PRIVATE_DIR_MODE", "PRIVATE_FILE_MODE", "TEMP_SUFFIX", "ensure_private_dir", "temp_name", "write_atomic"]
+if TYPE_CHECKING:
+    from archon.paths import ArchonPaths
+
+__all__ = [
+    "PRIVATE_DIR_MODE",
+    "PRIVATE_FILE_MODE",
+    "TEMP_SUFFIX",
+    "Distrust",
+    "FileRefusal",
+    "RefusedFile",
+    "Untrusted",
+    "ensure_private_dir",
+    "read_regular_file",
+    "temp_name",
+    "untrusted_directory",
+    "untrusted_home",
+    "write_atomic",
+]
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 TEMP_SUFFIX = ".tmp"
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY
+_CHECKS_OWNERS = os.name == "posix"
+"""Owner and mode bits mean something on POSIX only (on Windows access is decided by ACLs, not checked here)."""
+
+
+class FileRefusal(StrEnum):
+    """Why :func:`read_regular_file` refused a file without reading it."""
+
+    SYMLINK = "symlink"
+    NOT_REGULAR = "not-regular"
+    """A FIFO, a socket, a device or a directory: opening or reading it could block or never end."""
+    TOO_LARGE = "too-large"
+
+
+class RefusedFile(OSError):
+    """A file that exists but was not read (see ``reason``)."""
+
+    def __init__(self, path: Path, reason: FileRefusal) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class Distrust(StrEnum):
+    """Why a directory must not be used as this user's private one."""
+
+    NOT_OWNED = "not-owned"
+    """It belongs to another user."""
+    WRITABLE_BY_OTHERS = "writable-by-others"
+    """Its group or everyone may create, rename and delete entries in it."""
+    SYMLINK = "symlink"
+    """A symbolic link where archon keeps a directory of its own."""
+    NOT_A_DIRECTORY = "not-a-directory"
+
+
+_DISTRUST_TEXT = {
+    Distrust.NOT_OWNED: "is owned by another user",
+    Distrust.WRITABLE_BY_OTHERS: "is writable by other users",
+    Distrust.SYMLINK: "is a symbolic link, not a directory of archon's own",
+    Distrust.NOT_A_DIRECTORY: "is not a directory",
+}
+
+
+@dataclass(frozen=True)
+class Untrusted:
+    """A directory archon will not use, and why."""
+
+    path: Path
+    reason: Distrust
+
+    def describe(self) -> str:
+        """The path and the reason as a clause for messages (``/tmp/x is owned by another user``)."""
+        return f"{self.path} {_DISTRUST_TEXT[self.reason]}"
+
+
+def untrusted_directory(path: Path, *, follow_symlink: bool) -> Untrusted | None:
+    """Why ``path`` must not be used as this user's private directory, or None when it may be.
+
+    It may be when it does not exist (archon creates it, 0700) or is a directory owned by this user that neither
+    group nor others may write. ``follow_symlink`` is for a directory the user named (``ARCHON_HOME``, which may
+    well be a symlink to a directory of theirs); archon's own directories inside it must be real directories. A
+    path that cannot be examined at all is not judged here: using it fails anyway.
+    """
+    if not _CHECKS_OWNERS:
+        return None
+    try:
+        info = os.stat(path) if follow_symlink else os.lstat(path)
+    except OSError:
+        return None
+    reason = None
+    if stat.S_ISLNK(info.st_mode):
+        reason = Distrust.SYMLINK
+    elif not stat.S_ISDIR(info.st_mode):
+        reason = Distrust.NOT_A_DIRECTORY
+    elif info.st_uid != os.geteuid():
+        reason = Distrust.NOT_OWNED
+    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        reason = Distrust.WRITABLE_BY_OTHERS
+    return None if reason is None else Untrusted(path, reason)
+
+
+def untrusted_home(paths: ArchonPaths) -> Untrusted | None:
+    """The first of the archon home and the directories archon keeps telemetry in that must not be used.
+
+    The home may be a symlink the user made to a directory of their own; ``telemetry/``, ``telemetry/outbox/`` and
+    ``telemetry/inflight/`` are archon's and must be real directories. Each check is one ``stat``.
+    """
+    found = untrusted_directory(paths.home, follow_symlink=True)
+    for directory in (paths.telemetry_dir, paths.outbox, paths.outbox_inflight):
+        found = found or untrusted_directory(directory, follow_symlink=False)
+    return found
+
+
+def read_regular_file(path: Path, *, limit: int) -> bytes:
+    """The content of ``path``, if it is a regular file of at most ``limit`` bytes.
+
+    Opened without following a symlink and without blocking (a FIFO opens at once, and is then refused), and read
+    no further than ``limit`` + 1 bytes. Raises ``FileNotFoundError`` when it is missing, :class:`RefusedFile`
+    when it is not a small regular file, and ``OSError`` when it cannot be read.
+    """
+    if not _NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): look first
+        raise RefusedFile(path, FileRefusal.SYMLINK)
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
+            raise RefusedFile(path, FileRefusal.SYMLINK) from exc
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedFile(path, FileRefusal.NOT_REGULAR)
+        if info.st_size > limit:
+            raise RefusedFile(path, FileRefusal.TOO_LARGE)
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 64 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    if left <= 0:  # it grew past the cap while being read
+        raise RefusedFile(path, FileRefusal.TOO_LARGE)
+    return b"".join(chunks)
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 __all__ = [
+    "ENV_ALL_PROXY",
     "ENV_ARCHON_CLAUDE_BIN",
     "ENV_ARCHON_CODEX_BIN",
     "ENV_ARCHON_COMPLETE",
@@ -24,8 +25,12 @@ __all__ = [
     "ENV_ARCHON_TELEMETRY",
     "ENV_ARCHON_TELEMETRY_DEBUG",
     "ENV_ARCHON_TELEMETRY_DISABLED",
+    "ENV_CA_BUNDLES",
     "ENV_CI",
     "ENV_DO_NOT_TRACK",
+    "ENV_HTTPS_PROXY",
+    "ENV_HTTP_PROXY",
+    "ENV_NO_PROXY",
     "Runtime",
     "default_archon_home",
     "flag",
@@ -43,6 +48,14 @@ ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
 ENV_CI = "CI"
 ENV_ARCHON_COMPLETE = "_ARCHON_COMPLETE"
 """Set by archon's shell completion scripts (Typer's) when a TAB press runs archon: ``_{PROG}_COMPLETE``."""
+# Read by the flusher only, to reach the ingest host the way the user's network requires; everything else in the
+# environment that an HTTP library would pick up on its own (netrc, ...) is ignored. Proxy variables are looked up
+# in lower case first, then upper case, as curl and requests do.
+ENV_HTTPS_PROXY = "https_proxy"
+ENV_HTTP_PROXY = "http_proxy"
+ENV_ALL_PROXY = "all_proxy"
+ENV_NO_PROXY = "no_proxy"
+ENV_CA_BUNDLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -1,13 +1,22 @@
-"""config.yaml: reading never raises and never trusts; writing keeps the user's keys, comments and symlinks."""
+"""config.yaml: reading never raises and never trusts; writing keeps the user's keys and comments, and never goes
+through a symlink or into a directory someone else controls."""
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from archon.config import REMOVE, ConfigProblem, read_config, set_config_value, set_config_values
+from archon.config import (
+    CONFIG_SIZE_LIMIT,
+    REMOVE,
+    ConfigProblem,
+    read_config,
+    set_config_value,
+    set_config_values,
+)
 from archon.errors import ConfigError
 
 USER_CONFIG = """\
@@ -48,11 +57,39 @@ def test_unusable_files_are_reported_not_raised(
     assert state.get("telemetry", "enabled") is None
 
 
-def test_a_directory_in_place_of_the_file_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").mkdir()
-    state = read_config(tmp_path / "config.yaml")
-    assert state.problem is ConfigProblem.UNREADABLE
-    assert state.detail
+@pytest.mark.parametrize("kind", ["directory", "fifo", "symlink-to-dev-zero", "symlink-to-a-good-file", "too-large"])
+def test_only_a_small_regular_file_is_read(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block the open, /dev/zero never ends, megabytes of YAML take seconds: none is read."""
+    path = tmp_path / "config.yaml"
+    good = tmp_path / "good.yaml"
+    good.write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
+    expected = {
+        "directory": ConfigProblem.NOT_A_REGULAR_FILE,
+        "fifo": ConfigProblem.NOT_A_REGULAR_FILE,
+        "symlink-to-dev-zero": ConfigProblem.SYMLINK,
+        "symlink-to-a-good-file": ConfigProblem.SYMLINK,
+        "too-large": ConfigProblem.TOO_LARGE,
+    }[kind]
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink-to-dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "symlink-to-a-good-file":
+        path.symlink_to(good)
+    else:
+        path.write_bytes(good.read_bytes() + b"#" * CONFIG_SIZE_LIMIT)
+    state = read_config(path)
+    assert (state.exists, state.problem) == (True, expected)
+    assert state.get("telemetry", "enabled") is None
+
+
+def test_a_file_exactly_at_the_size_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    head = b"telemetry:\n  enabled: true\n#"
+    path.write_bytes(head + b"x" * (CONFIG_SIZE_LIMIT - len(head)))
+    assert read_config(path).get("telemetry", "enabled") is True
 
 
 def test_set_keeps_other_keys_comments_and_order(tmp_path: Path) -> None:
@@ -88,19 +125,32 @@ def test_set_refuses_to_overwrite_a_file_it_cannot_parse(tmp_path: Path) -> None
     assert path.read_bytes() == b"telemetry: [unclosed\n# precious notes\n"
 
 
-def test_set_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+def test_set_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    """Writing through it would rewrite (and re-mode) a file elsewhere, chosen by whoever made the link."""
     dotfiles = tmp_path / "dotfiles"
     dotfiles.mkdir()
     real = dotfiles / "archon.yaml"
     real.write_text(USER_CONFIG, encoding="utf-8")
+    real.chmod(0o644)
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     link = home / "config.yaml"
     link.symlink_to(real)
-    set_config_value(link, ("telemetry", "enabled"), True)
+    with pytest.raises(ConfigError, match="symbolic link"):
+        set_config_value(link, ("telemetry", "enabled"), True)
     assert link.is_symlink()
-    assert read_config(real).get("telemetry", "enabled") is True
-    assert "# the one I pay for" in real.read_text(encoding="utf-8")
+    assert real.read_text(encoding="utf-8") == USER_CONFIG
+    assert stat.S_IMODE(real.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_set_never_writes_into_a_directory_others_may_write(tmp_path: Path, mode: int) -> None:
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(mode)
+    with pytest.raises(ConfigError, match="writable by other users"):
+        set_config_value(home / "config.yaml", ("telemetry", "enabled"), True)
+    assert list(home.iterdir()) == []
 
 
 def test_set_leaves_no_temp_files(tmp_path: Path) -> None:

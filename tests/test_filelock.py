@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -84,3 +85,26 @@ def test_a_holder_killed_with_sigkill_cannot_keep_the_lock(tmp_path: Path) -> No
     lock = FileLock(path)
     assert lock.acquire()
     lock.release()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks and FIFOs")
+@pytest.mark.parametrize("kind", ["symlink-to-a-file", "dangling-symlink", "fifo"])
+def test_the_lock_file_is_never_opened_through_a_symlink_or_as_a_fifo(tmp_path: Path, kind: str) -> None:
+    """Someone who could plant a symlink at the lock's name must not make archon create, truncate or write a file
+    of their choosing (the holder writes its pid into the lock file)."""
+    victim = tmp_path / "victim"
+    lock_path = tmp_path / "telemetry" / "flush.lock"
+    lock_path.parent.mkdir()
+    if kind == "symlink-to-a-file":
+        victim.write_bytes(b"precious")
+        lock_path.symlink_to(victim)
+    elif kind == "dangling-symlink":
+        lock_path.symlink_to(victim)
+    else:
+        os.mkfifo(lock_path)
+    lock = FileLock(lock_path)
+    with pytest.raises(OSError):  # noqa: PT011 - ELOOP, or "not a regular file": the kind does not matter
+        lock.acquire()
+    assert not lock.held
+    assert not is_locked(lock_path)
+    assert (victim.read_bytes() == b"precious") if kind == "symlink-to-a-file" else not victim.exists()

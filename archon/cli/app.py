@@ -23,6 +23,7 @@ from archon.cli.telemetry_words import first_run_notice, policy_notice
 from archon.cli.version import render_version, version
 from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
+from archon.private_files import untrusted_home
 from archon.runtime import ENV_ARCHON_COMPLETE, Runtime
 from archon.telemetry.consent import Consent, may_record, resolve_consent
 from archon.telemetry.first_run import mark_first_run_done, needs_first_run_notice
@@ -60,7 +61,7 @@ app = typer.Typer(
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:
-    if value:
+    if value and not ctx.resilient_parsing:  # resilient parsing: only finding which command a line runs
         typer.echo(render_version(get_app(ctx).build))
         raise typer.Exit(0)
 
@@ -110,8 +111,12 @@ def _print_first_run_notice(application: Application, consent: Callable[[], Cons
     try:
         if needs_first_run_notice(application.paths):
             decided = consent()
-            config = decided.config or read_telemetry_config(application.paths)
-            typer.echo(first_run_notice(consent=decided, config=config, build=application.build), err=True)
+            config = decided.config
+            paths = application.paths
+            notice = first_run_notice(
+                consent=decided, config=lambda: config or read_telemetry_config(paths), build=application.build
+            )
+            typer.echo(notice, err=True)
             mark_first_run_done(application.paths)
     except Exception:  # the notice is a courtesy; it never stops a command
         return
@@ -212,7 +217,11 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     paths = application.paths
     # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
     # and a build without a key reads it only for the first-run notice.
-    consent = functools.cache(lambda: resolve_consent(runtime.env, lambda: read_telemetry_config(paths)))
+    consent = functools.cache(
+        lambda: resolve_consent(
+            runtime.env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)
+        )
+    )
     root_command = typer.main.get_command(app)
     path = command_path(root_command, argv)
     recording = _records(path) and may_record(

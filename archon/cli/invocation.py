@@ -1,8 +1,9 @@
 """Which archon command a command line names, as telemetry may report it.
 
 The vocabulary is the set of command names registered on the Typer app (read from its click command tree), so
-it can never drift from the real commands. Anything else on the command line (a workflow name, an option value,
-a typo) is never reported: it becomes ``user-defined``.
+it can never drift from the real commands, and the path is the one the parser dispatches to (read from the parser
+itself, never re-derived from the words). Anything else on the command line (a workflow name, an option value, a
+typo) is never reported: it becomes ``user-defined``.
 """
 
 from __future__ import annotations
@@ -57,24 +58,30 @@ def command_vocabulary(root: object) -> frozenset[str]:
     return frozenset(names)
 
 
-def command_path(root: object, args: Sequence[str]) -> CommandPath:
-    """The command and subcommand ``args`` name, walking archon's command tree and skipping options.
+def command_path(root: Any, args: Sequence[str]) -> CommandPath:
+    """The command and subcommand the parser dispatches ``args`` to, as telemetry may name them.
 
-    Walking stops at the first word that is not a command of the current group, so arguments (workflow names,
-    option values) are never taken for commands; an unknown word itself is reported as ``user-defined``.
+    Resolved by the parser itself, the way its shell completion resolves a command line (``make_context`` with
+    resilient parsing, then ``resolve_command`` level by level; archon's one option callback, ``--version``,
+    does nothing while parsing is resilient, and no command runs), so the path is what really runs: ``archon --
+    telemetry status`` runs ``telemetry status``, and is named so. Words the parser does not dispatch (workflow
+    names, option values) are never taken for commands; an unknown command is reported as ``user-defined``, and
+    a command line the parser cannot read at all as no command.
     """
     names: list[SafeName] = []
-    group = _Group.of(root)
-    for arg in args:
-        if arg == "--" or len(names) == 2 or group is None:
-            break
-        if arg.startswith("-"):
-            continue
-        child = group.get(arg)
-        if child is None:  # not a command of this group: an argument or a typo, never reported as typed
-            names.append(SafeName(USER_DEFINED))
-            break
-        names.append(command_name(arg, group.names()))
-        group = _Group.of(child)
+    try:
+        with root.make_context("archon", list(args), resilient_parsing=True) as context:
+            ctx = context
+            rest = [*ctx._protected_args, *ctx.args]
+            while rest and len(names) < 2 and (group := _Group.of(ctx.command)) is not None:
+                _name, command, rest = ctx.command.resolve_command(ctx, rest)
+                if command is None:  # not a command of this group: never reported as typed
+                    names.append(SafeName(USER_DEFINED))
+                    break
+                names.append(command_name(str(command.name), group.names()))
+                ctx = command.make_context(command.name, rest, parent=ctx, resilient_parsing=True)
+                rest = [*ctx._protected_args, *ctx.args]
+    except Exception:  # the parser refuses the command line: it runs nothing either, and says why
+        names = []
     names += [NO_NAME] * (2 - len(names))
     return CommandPath(command=names[0], subcommand=names[1])

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from archon.cli import telemetry_consent
 from archon.cli.context import Application, get_app
-from archon.cli.telemetry_words import (
-    DISABLE_HINT,
-    INSPECT_HINT,
-    KEY_EMBEDDED,
-    KEY_NONE,
-    NOT_SENDING,
-    addition_text,
-    consent_explanation,
-    consent_problem,
-)
+from archon.cli.telemetry_words import DISABLE_HINT, INSPECT_HINT
+from archon.errors import ConfigError
+from archon.private_files import untrusted_home
 from archon.telemetry.first_run import POLICY_URL
 
-if TYPE_CHECKING:
-    from archon.telemetry.outbox.event_file import StoredEvent
-    from archon.telemetry.status import TelemetryStatus
-
-# The outbox, identity and status modules are imported inside the commands that use them: this module is loaded by
-# every archon command (Typer needs the signatures below), and most commands never look at telemetry.
+# The outbox, identity and status modules are imported inside the commands that use them: this module is loaded
+# when any `archon telemetry` command runs (Typer needs the signatures below), and each needs only some of them.
 
 __all__ = ["INSPECT_LIMIT", "app"]
 
@@ -54,8 +41,19 @@ def on(ctx: typer.Context) -> None:
     from archon.telemetry.identity import ensure_identity  # startup time: see the top of this module
 
     application = get_app(ctx)
+    untrusted = untrusted_home(application.paths)
+    if untrusted is not None:  # nothing may be written there, the choice included
+        raise ConfigError(f"{untrusted.describe()}, so archon writes nothing there (set ARCHON_HOME to your own)")
     accepted, record = telemetry_consent.record_consent(application)
     telemetry_consent.write_mode(application, enabled=True, local_only=False)
+    local = telemetry_consent.clear_local(application)  # never sent, and never to be, now that sending is on
+    consent, explanation = telemetry_consent.current_consent(application)
+    if not consent.enabled:  # stored for later, but something outranks it: no id while telemetry is off
+        telemetry_consent.report_consent(application, record, accepted, local)
+        telemetry_consent.warn(
+            f"config.yaml now says on, but telemetry stays {explanation}; no anonymous id was created"
+        )
+        return
     identity = ensure_identity(application.paths)
     typer.echo("Telemetry is on. Thank you: it tells us which commands and bundled workflows are used and fail.")
     typer.echo(f"Anonymous id: {identity.distinct_id} (random; delete it any time with `archon telemetry clear`)")
@@ -67,11 +65,7 @@ def on(ctx: typer.Context) -> None:
     typer.echo(f"See exactly what is sent: {INSPECT_HINT}")
     typer.echo(f"Turn it off:              {DISABLE_HINT}")
     typer.echo(f"Policy:                   {POLICY_URL}")
-    local = telemetry_consent.clear_local(application)  # never sent, and never to be, now that sending is on
     telemetry_consent.report_consent(application, record, accepted, local)
-    reason = _overridden(application, wanted="on")
-    if reason is not None:
-        telemetry_consent.warn(f"config.yaml now says on, but telemetry stays {reason}")
     if not application.build.key_embedded:
         telemetry_consent.warn("this is a development build with no telemetry key embedded, so nothing will be sent")
 
@@ -83,6 +77,8 @@ def off(ctx: typer.Context) -> None:
     from archon.telemetry.identity import read_identity  # startup time: see the top of this module
 
     application = get_app(ctx)
+    if telemetry_consent.leave_untrusted_home_alone(application, command="off"):
+        return
     try:
         telemetry_consent.write_mode(application, enabled=False, local_only=False)
     finally:
@@ -104,6 +100,8 @@ def local(ctx: typer.Context) -> None:
     """Local-only mode: record events on this machine, where `archon telemetry inspect` shows them, and never send
     them. Deletes the consent record and the events not yet sent."""
     application = get_app(ctx)
+    if telemetry_consent.leave_untrusted_home_alone(application, command="local"):
+        return
     try:
         telemetry_consent.write_mode(application, enabled=False, local_only=True)
     finally:
@@ -121,100 +119,6 @@ def local(ctx: typer.Context) -> None:
         telemetry_consent.warn(f"config.yaml now says local-only, but telemetry stays {reason}")
 
 
-def _age(seconds: int | None) -> str:
-    if seconds is None:
-        return "unknown"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return f"{seconds} second{'s' if seconds != 1 else ''} ago"
-
-
-def _age_seconds(event: StoredEvent, now: datetime) -> int | None:
-    from archon.timestamps import parse_utc  # startup time: see the top of this module
-
-    moment = parse_utc(event["timestamp"])
-    return None if moment is None else max(0, math.floor((now - moment).total_seconds()))
-
-
-def _last_event_line(status: TelemetryStatus, now: datetime) -> str:
-    last = status.last_event
-    if last is None:
-        return "none"
-    return f"{last['event']} at {last['timestamp']} ({_age(_age_seconds(last, now))})"
-
-
-def _render_status(status: TelemetryStatus, now: datetime) -> list[str]:
-    key = f"{status.build.key_prefix}... ({KEY_EMBEDDED})" if status.build.key_embedded else KEY_NONE
-    identity = status.identity
-    not_sending = status.not_sending_because
-    lines = [
-        f"Telemetry:    {consent_explanation(status.consent, status.config)}",
-        f"Mode:         {status.mode}",
-        f"Decided by:   {status.consent.source}",
-    ]
-    problem = consent_problem(status.consent)
-    if problem:
-        lines.append(f"Problem:      {problem}")
-    lines += [
-        f"Sending:      {'yes' if not_sending is None else f'no ({NOT_SENDING[not_sending]})'}",
-        *telemetry_consent.consent_lines(status),
-        "Anonymous id: "
-        + (f"{identity.distinct_id} (created {identity.created.date().isoformat()})" if identity else "none"),
-        f"Host:         {status.build.posthog_host}",
-        f"Key:          {key}",
-        f"Last event:   {_last_event_line(status, now)}",
-        f"Pending:      {status.pending} event(s) not yet sent",
-        *([f"Local-only:   {status.local_events} event(s) kept here, never sent"] if status.local_events else []),
-        f"Dropped:      {status.counters.dropped} event(s) (outbox full or rejected by the server)",
-        f"Turn off:     {DISABLE_HINT}",
-        f"Inspect:      {INSPECT_HINT}",
-        f"Policy:       {POLICY_URL}",
-    ]
-    return lines
-
-
-def _status_json(status: TelemetryStatus, now: datetime) -> dict[str, object]:
-    """The ``--json`` shape (a contract test pins its keys)."""
-    last = status.last_event
-    not_sending = status.not_sending_because
-    return {
-        "enabled": status.consent.enabled,
-        "mode": str(status.mode),
-        "sending": status.sending,
-        "source": str(status.consent.source),
-        "explanation": consent_explanation(status.consent, status.config),
-        "problem": consent_problem(status.consent),
-        "not_sending_because": None if not_sending is None else NOT_SENDING[not_sending],
-        "anonymous_id": status.identity.distinct_id if status.identity else None,
-        "anonymous_id_created": status.identity.created.isoformat(timespec="seconds") if status.identity else None,
-        "host": status.build.posthog_host,
-        "key": status.build.key_prefix or None,
-        "key_status": KEY_EMBEDDED if status.build.key_embedded else KEY_NONE,
-        "last_event": (
-            {
-                "event": last["event"],
-                "timestamp": last["timestamp"],
-                "age_seconds": _age_seconds(last, now),
-            }
-            if last
-            else None
-        ),
-        "consent_record": telemetry_consent.record_json(status),
-        "consent_record_problem": None if status.record.problem is None else str(status.record.problem),
-        "policy_hash": status.policy_hash,
-        "not_consented": [addition_text(addition) for addition in status.additions],
-        "pending_events": status.pending,
-        "local_events": status.local_events,
-        "dropped_events": status.counters.dropped,
-        "debug_preview": status.debug,
-        "disable": DISABLE_HINT,
-        "inspect": INSPECT_HINT,
-        "policy": POLICY_URL,
-    }
-
-
 @app.command("status")
 def status(
     ctx: typer.Context,
@@ -223,15 +127,16 @@ def status(
     """Show whether telemetry is on and why, the anonymous id, the last event and what is waiting to be sent."""
     import json  # startup time: see the top of this module
 
+    from archon.cli.telemetry_status import status_json, status_lines
     from archon.telemetry.status import telemetry_status
 
     application = get_app(ctx)
     result = telemetry_status(runtime=application.runtime, paths=application.paths, build=application.build)
     now = application.runtime.now()
     if as_json:
-        typer.echo(json.dumps(_status_json(result, now), indent=2))
+        typer.echo(json.dumps(status_json(result, now), indent=2))
         return
-    typer.echo("\n".join(_render_status(result, now)))
+    typer.echo("\n".join(status_lines(result, now)))
 
 
 @app.command("inspect")
@@ -263,6 +168,8 @@ def clear(
     from archon.telemetry.outbox.store import Outbox
 
     application = get_app(ctx)
+    if telemetry_consent.leave_untrusted_home_alone(application, command="clear"):
+        return
     if everything:
         telemetry_consent.clear_all(application)
         return

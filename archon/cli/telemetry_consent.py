@@ -12,6 +12,7 @@ from archon.cli.context import Application
 from archon.cli.telemetry_words import addition_text, consent_explanation, consent_record_line, deletion_request_lines
 from archon.config import REMOVE, read_config, set_config_values
 from archon.errors import ConfigError
+from archon.private_files import untrusted_home
 from archon.telemetry.consent import CONFIG_ENABLED_KEY, CONFIG_LOCAL_ONLY_KEY, Consent, ConsentSource, resolve_consent
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ __all__ = [
     "clear_local",
     "consent_lines",
     "current_consent",
+    "leave_untrusted_home_alone",
     "record_consent",
     "record_json",
     "report_consent",
@@ -39,9 +41,20 @@ def warn(message: str) -> None:
 
 def current_consent(application: Application) -> tuple[Consent, str]:
     """The decision now, and its explanation."""
-    config = read_config(application.paths.config)
-    consent = resolve_consent(application.runtime.env, lambda: config)
+    paths = application.paths
+    config = read_config(paths.config)
+    consent = resolve_consent(application.runtime.env, lambda: config, home_trust=lambda: untrusted_home(paths))
     return consent, consent_explanation(consent, config)
+
+
+def leave_untrusted_home_alone(application: Application, *, command: str) -> bool:
+    """In a home that is not the user's own, say so and touch nothing there (True); else False."""
+    untrusted = untrusted_home(application.paths)
+    if untrusted is None:
+        return False
+    typer.echo(f"Telemetry is off: {untrusted.describe()}, so archon never uses it for telemetry.")
+    typer.echo(f"`archon telemetry {command}` changed nothing there: archon writes and deletes nothing in it.")
+    return True
 
 
 def write_mode(application: Application, *, enabled: bool, local_only: bool) -> None:

@@ -6,6 +6,7 @@ message changes here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archon.buildinfo import BuildInfo
@@ -86,6 +87,8 @@ def consent_reason(consent: Consent, config: ConfigState) -> str:  # noqa: PLR09
             return "config.yaml could not be understood, so telemetry stays off"
         case ConsentSource.CONFIG:
             return f"telemetry.enabled is {str(consent.enabled).lower()} in config.yaml"
+        case ConsentSource.ARCHON_HOME:
+            return "the archon home is not yours alone, so archon never uses it for telemetry"
         case _:
             return "telemetry is off by default; `archon telemetry on` opts in"
 
@@ -95,6 +98,12 @@ def consent_problem(consent: Consent) -> str | None:  # noqa: PLR0911 - one sent
     match consent.problem:
         case None:
             return None
+        case ConsentProblem.UNTRUSTED_HOME:
+            where = consent.untrusted.describe() if consent.untrusted is not None else "the archon home is not yours"
+            return (
+                f"{where}: archon neither reads telemetry files there nor writes any (set ARCHON_HOME to a "
+                "directory of your own, or fix the owner and mode)"
+            )
         case ConsentProblem.CONFIG_UNUSABLE:
             described = consent.config.describe_problem() if consent.config is not None else None
             return f"config.yaml could not be read: {described or 'unknown problem'}"
@@ -118,10 +127,13 @@ def consent_problem(consent: Consent) -> str | None:  # noqa: PLR0911 - one sent
             return f"telemetry.enabled in {path} must be true or false, not {consent.value}"
 
 
-def first_run_notice(*, consent: Consent, config: ConfigState, build: BuildInfo) -> str:
-    """The notice for this user's situation: always says whether anything is being sent, and how to change it."""
+def first_run_notice(*, consent: Consent, config: Callable[[], ConfigState], build: BuildInfo) -> str:
+    """The notice for this user's situation: always says whether anything is being sent, and how to change it.
+
+    ``config`` is read only to say what telemetry that is on overrides: an opt-out never opens config.yaml.
+    """
     if consent.enabled and build.key_embedded:
-        state = f"Anonymous usage telemetry is ON ({consent_reason(consent, config)})."
+        state = f"Anonymous usage telemetry is ON ({consent_reason(consent, config())})."
     elif consent.enabled:
         state = "Anonymous usage telemetry is on, but this development build has no telemetry key: nothing is sent."
     elif consent.local_only and build.key_embedded:

@@ -12,7 +12,10 @@ The order is fixed (docs/telemetry.md, "Turning it off"); the first rule that ma
 5. Otherwise off.
 
 The environment rules decide without reading ``config.yaml``: the caller passes a function that reads it, called
-only when rules 1 to 3 did not decide. The result is data (:class:`Consent`: the decision, the rule that made it,
+only when rules 1 to 3 did not decide. Before anything may turn telemetry on, the archon home is checked (the
+caller passes that check too): a home or telemetry directory that another user owns, or that others may write,
+means off (:attr:`ConsentProblem.UNTRUSTED_HOME`), whatever ``ARCHON_TELEMETRY`` or ``config.yaml`` say, and
+``config.yaml`` there is not even read. The result is data (:class:`Consent`: the decision, the rule that made it,
 what was not understood); ``archon.cli`` words it. Nothing here reads the disk or the process environment itself.
 """
 
@@ -24,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from archon.config import ConfigState
+from archon.private_files import Untrusted
 from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK, flag
 
 __all__ = [
@@ -50,6 +54,8 @@ class ConsentSource(StrEnum):
     ARCHON_TELEMETRY_DISABLED = "ARCHON_TELEMETRY_DISABLED"
     ARCHON_TELEMETRY = "ARCHON_TELEMETRY"
     CONFIG = "config"
+    ARCHON_HOME = "archon-home"
+    """The archon home (or its telemetry directory) is not this user's own (see ``Consent.untrusted``)."""
     DEFAULT = "default"
 
 
@@ -65,6 +71,9 @@ class ConsentProblem(StrEnum):
     LOCAL_ONLY_WINS = "local-only-wins"
     """``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local mode ran
     ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides."""
+    UNTRUSTED_HOME = "untrusted-home"
+    """The archon home or a telemetry directory in it belongs to another user, is writable by others, or is a
+    symlink where archon keeps a directory of its own (see ``Consent.untrusted``): never used for telemetry."""
 
 
 class ConfigSetting(StrEnum):
@@ -92,6 +101,8 @@ class Consent:
     """The deciding environment variable's raw value, or ``repr`` of an invalid ``telemetry.enabled``."""
     config: ConfigState | None = None
     """``config.yaml`` as read, when it was read to decide (rules 4 and 5); None when the environment decided."""
+    untrusted: Untrusted | None = None
+    """The directory that made the decision off, with :attr:`ConsentProblem.UNTRUSTED_HOME`."""
 
 
 def config_setting(config: ConfigState) -> ConfigSetting:
@@ -110,12 +121,27 @@ def config_setting(config: ConfigState) -> ConfigSetting:
     return ConfigSetting.INVALID
 
 
-def resolve_consent(env: Mapping[str, str], read_config: Callable[[], ConfigState]) -> Consent:
+def resolve_consent(
+    env: Mapping[str, str],
+    read_config: Callable[[], ConfigState],
+    *,
+    home_trust: Callable[[], Untrusted | None] | None = None,
+) -> Consent:
     """Decide whether telemetry is on. Never raises; anything unexpected resolves to off.
 
-    ``read_config`` is called only if no environment variable decides.
+    An environment opt-out decides alone. Otherwise ``home_trust`` (when given:
+    :func:`~archon.private_files.untrusted_home` of the home in use) is asked first, and ``read_config`` only if
+    the home may be used and no environment variable decided.
     """
-    return _from_environment(env) or _from_config(read_config())
+    decided = _from_environment(env)
+    if decided is not None and not decided.enabled:
+        return decided
+    untrusted = home_trust() if home_trust is not None else None
+    if untrusted is not None:
+        return Consent(
+            enabled=False, source=ConsentSource.ARCHON_HOME, problem=ConsentProblem.UNTRUSTED_HOME, untrusted=untrusted
+        )
+    return decided or _from_config(read_config())
 
 
 def _from_environment(env: Mapping[str, str]) -> Consent | None:

@@ -6,7 +6,7 @@ Only the marker file lives here; the notice's words are ``archon.cli``'s, which 
 from __future__ import annotations
 
 from archon.paths import ArchonPaths
-from archon.private_files import write_atomic
+from archon.private_files import untrusted_directory, write_atomic
 
 __all__ = ["POLICY_URL", "mark_first_run_done", "needs_first_run_notice"]
 
@@ -23,7 +23,10 @@ def needs_first_run_notice(paths: ArchonPaths) -> bool:
 
 
 def mark_first_run_done(paths: ArchonPaths) -> bool:
-    """Write the first-run marker so the notice is never shown again. False (never raises) if it cannot."""
+    """Write the first-run marker so the notice is never shown again. False (never raises) if it cannot, or if the
+    home is not the user's own (archon writes nothing there: the notice is shown again next time)."""
+    if untrusted_directory(paths.home, follow_symlink=True) is not None:
+        return False
     try:
         write_atomic(paths.first_run_marker, b"")
     except OSError:

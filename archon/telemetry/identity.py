@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from archon.paths import ArchonPaths
-from archon.private_files import ensure_private_dir, write_atomic
+from archon.private_files import ensure_private_dir, read_regular_file, write_atomic
 
 __all__ = ["Identity", "delete_identity", "ensure_identity", "read_identity"]
 
@@ -43,12 +43,9 @@ def read_identity(paths: ArchonPaths) -> Identity | None:
     """The stored identity, or None if there is none or the file is not a valid UUID4. Never creates it."""
     path = paths.telemetry_id
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
-            stat = os.fstat(handle.fileno())
+        raw = read_regular_file(path, limit=_MAX_BYTES)  # never a symlink, a FIFO or a device
+        stat = os.stat(path, follow_symlinks=False)
     except OSError:
-        return None
-    if len(raw) > _MAX_BYTES:
         return None
     distinct_id = _parse(raw)
     if distinct_id is None:

@@ -27,14 +27,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archon.buildinfo import BuildInfo
 from archon.config_cache import read_telemetry_config
 from archon.paths import ArchonPaths
-from archon.private_files import write_atomic
+from archon.private_files import untrusted_home, write_atomic
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, ConsentSource, resolve_consent
 from archon.telemetry.identity import ensure_identity, read_identity
@@ -57,8 +56,7 @@ DEBUG_DISTINCT_ID = "debug-preview"
 _FileSignature = tuple[int, int, int] | None
 
 
-@dataclass(frozen=True)
-class PolicyNotice:
+class PolicyNotice(NamedTuple):
     """Why some of what this build would send is not recorded (the CLI words it, once, on stderr)."""
 
     additions: tuple[Addition, ...]
@@ -204,7 +202,11 @@ class Recorder:
             signature = _signature(self._paths.config)
             if signature != self._config_signature:
                 self._config_signature = signature
-                self._consent = resolve_consent(self._runtime.env, lambda: read_telemetry_config(self._paths))
+                self._consent = resolve_consent(
+                    self._runtime.env,
+                    lambda: read_telemetry_config(self._paths),
+                    home_trust=lambda: untrusted_home(self._paths),
+                )
         return self._consent
 
     def _consented(self, consent: Consent) -> ConsentedPolicy | None:

@@ -262,7 +262,8 @@ PRIVACY_PROPERTIES: Mapping[str, PropertyValue] = {
     "$ip": "",
     "$geoip_disable": True,
 }
-"""PostHog flags archon sets on every event: no person profile, no IP address, no GeoIP lookup."""
+"""PostHog flags archon sets on every event: no person profile, no GeoIP lookup, and an empty ``$ip``, which on its
+own keeps nothing out (PostHog's ingestion fills it from the request's address: docs/telemetry.md says what does)."""
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     BinaryStartup,

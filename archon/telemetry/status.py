@@ -1,6 +1,8 @@
 """What ``archon telemetry status`` and ``inspect`` show, as data: the decision and why, the mode, the consent
 record and what this build would add beyond it, the identity, the build's key, the last events, the outbox counts.
-``archon.cli`` words it. Reading it never creates anything (no identity, no directory) and never sends anything."""
+``archon.cli`` words it. Reading it never creates anything (no identity, no directory) and never sends anything.
+In a home that is not the user's own (:func:`~archon.private_files.untrusted_home`) nothing there is read but
+``config.yaml``: no identity, no events, no counters someone else may have put there."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from enum import StrEnum
 from archon.buildinfo import BuildInfo
 from archon.config import ConfigState, read_config
 from archon.paths import ArchonPaths
+from archon.private_files import untrusted_home
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, ConsentSource, resolve_consent
 from archon.telemetry.consent_record import RecordState, read_consent_record
@@ -105,7 +108,7 @@ def recent_events(paths: ArchonPaths, limit: int = 10) -> list[StoredEvent]:
 
     An event found both sent and queued (a flusher is finishing with it right now) appears once, as sent.
     """
-    if limit <= 0:
+    if limit <= 0 or untrusted_home(paths) is not None:
         return []
     sent = sent_events(paths)
     seen = {event["uuid"] for event in sent}
@@ -117,9 +120,11 @@ def recent_events(paths: ArchonPaths, limit: int = 10) -> list[StoredEvent]:
 
 def telemetry_status(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) -> TelemetryStatus:
     config = read_config(paths.config)
-    recent = recent_events(paths, limit=1)
-    consent = resolve_consent(runtime.env, lambda: config)
-    record = read_consent_record(paths)
+    untrusted = untrusted_home(paths)
+    trusted = untrusted is None
+    recent = recent_events(paths, limit=1) if trusted else []
+    consent = resolve_consent(runtime.env, lambda: config, home_trust=lambda: untrusted)
+    record = read_consent_record(paths) if trusted else RecordState(None)
     policy = build_policy()
     additions: tuple[Addition, ...] = ()
     if consent.enabled and consent.source is ConsentSource.CONFIG and record.record is not None:
@@ -127,14 +132,14 @@ def telemetry_status(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) 
     return TelemetryStatus(
         consent=consent,
         config=config,
-        identity=read_identity(paths),
+        identity=read_identity(paths) if trusted else None,
         build=build,
         last_event=recent[-1] if recent else None,
-        pending=Outbox(paths).pending_count(),
-        counters=read_counters(paths.telemetry_state),
+        pending=Outbox(paths).pending_count() if trusted else 0,
+        counters=read_counters(paths.telemetry_state) if trusted else DeliveryCounters(),
         debug=runtime.telemetry_debug,
         record=record,
         policy_hash=policy_hash(policy),
         additions=additions,
-        local_events=LocalEvents(paths).count(),
+        local_events=LocalEvents(paths).count() if trusted else 0,
     )

@@ -43,7 +43,9 @@ def test_the_page_covers_what_the_issue_asks_for() -> None:
         "archon telemetry off",
         "telemetry.enabled: false",
         "What is never sent",
-        "1 year",
+        "**Retention:** PostHog keeps events for as long as the PostHog plan",  # not a period nobody enforces
+        "ReplacingMergeTree",  # de-duplication by uuid is eventual
+        "accepted *by capture*",  # over quota is a 200 too
         "eu.i.posthog.com",
         "proxy.md",
         "archon telemetry inspect",

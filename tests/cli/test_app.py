@@ -233,3 +233,36 @@ def test_flush_argument_goes_to_the_flusher_before_any_parsing(tmp_path: Path) -
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert not (home / ".first-run-completed").exists()  # no notice, no CLI at all
+
+
+@pytest.mark.parametrize(
+    "env", [{"DO_NOT_TRACK": "1"}, {"ARCHON_TELEMETRY_DISABLED": "1"}, {"ARCHON_TELEMETRY": "off"}]
+)
+def test_an_opt_out_in_the_environment_never_reads_config_yaml(
+    invoke: Invoke, paths: ArchonPaths, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """Not for the decision, not for the first-run notice (whose words for "off" need nothing from it)."""
+
+    def never(where: object) -> ConfigState:
+        raise AssertionError(f"{where} was read although the environment decides")
+
+    monkeypatch.setattr("archon.cli.app.read_telemetry_config", never)
+    monkeypatch.setattr("archon.config_cache.read_config", never)
+    result = invoke("version", env=env, build=KEYED_BUILD)
+    assert result.exit_code == 0, result.stderr
+    assert "It is OFF" in result.stderr  # the first-run notice, worded without config.yaml
+    assert not paths.config.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--", "telemetry", "status"), ("--", "telemetry", "inspect"), ("telemetry", "--", "status")],
+)
+def test_a_telemetry_command_after_a_double_dash_is_not_recorded(
+    invoke: Invoke, paths: ArchonPaths, args: tuple[str, ...]
+) -> None:
+    """The parser runs the words after ``--``: the path telemetry takes is what it runs."""
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    result = invoke(*args, build=KEYED_BUILD)
+    assert result.exit_code == 0, result.stderr
+    assert Outbox(paths).pending_count() == 0

@@ -33,7 +33,13 @@ def test_vocabulary_is_the_registered_commands(root: object) -> None:
         (["my-secret-command"], ("user-defined", "")),
         (["/home/alice/secret"], ("user-defined", "")),
         (["status"], ("user-defined", "")),  # a subcommand name is not a root command
-        (["--", "telemetry"], ("", "")),
+        # What the parser dispatches, `--` or not: `archon -- telemetry status` runs `telemetry status`.
+        (["--", "telemetry"], ("telemetry", "")),
+        (["--", "telemetry", "status"], ("telemetry", "status")),
+        (["telemetry", "--", "inspect"], ("telemetry", "inspect")),
+        (["workflow", "run", "my-flow", "--input", "token=abc"], ("workflow", "run")),
+        (["workflow", "run", "--", "status"], ("workflow", "run")),
+        (["--no-such-option", "version"], ("", "")),  # the parser refuses it: nothing runs
         (["version", "telemetry"], ("version", "")),  # a command that is not a group takes no subcommand
     ],
 )

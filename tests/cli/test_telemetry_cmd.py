@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +17,7 @@ from archon.runtime import Runtime
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.first_run import POLICY_URL
 from archon.telemetry.identity import read_identity
+from archon.telemetry.outbox.counters import AttemptOutcome, update_counters
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.recorder import Recorder, common_properties, stored_event
 from archon.telemetry.schema import CliCommandInvoked, SafeName
@@ -38,6 +41,7 @@ STATUS_KEYS = {
     "key",
     "key_status",
     "last_event",
+    "last_attempt",
     "consent_record",
     "consent_record_problem",
     "policy_hash",
@@ -113,11 +117,18 @@ def test_on_is_not_itself_recorded(invoke: Invoke, paths: ArchonPaths) -> None:
         ({"ARCHON_TELEMETRY_DISABLED": "1"}, "ARCHON_TELEMETRY_DISABLED"),
     ],
 )
-def test_on_warns_when_the_environment_overrides_it(invoke: Invoke, env: dict[str, str], named: str) -> None:
+def test_on_warns_when_the_environment_overrides_it(
+    invoke: Invoke, paths: ArchonPaths, env: dict[str, str], named: str
+) -> None:
+    """The choice is stored, but no id exists while the effective decision is off (DESIGN §4)."""
     result = invoke("telemetry", "on", env=env, build=KEYED_BUILD)
     assert result.exit_code == 0
     assert "warning" in result.stderr
     assert named in result.stderr
+    assert "no anonymous id was created" in result.stderr
+    assert read_config(paths.config).get("telemetry", "enabled") is True
+    assert not paths.telemetry_id.exists()
+    assert "Anonymous id" not in result.stdout
 
 
 def test_on_warns_on_a_build_without_a_key(invoke: Invoke) -> None:
@@ -233,7 +244,8 @@ def test_status_shows_identity_last_event_and_counts(invoke: Invoke, paths: Arch
     assert data["sending"] is False
     assert "ARCHON_TELEMETRY_DEBUG" in str(data["not_sending_because"])
     human = invoke("telemetry", "status", env={"ARCHON_TELEMETRY_DEBUG": "1"}, build=KEYED_BUILD).stdout
-    assert "2 event(s) not yet sent" in human
+    assert "2 event(s) held, not yet sent" in human
+    assert "Last attempt: none yet" in human
     assert "ago" in human
 
 
@@ -366,3 +378,128 @@ def test_policy_prints_the_link_and_the_hash(invoke: Invoke) -> None:
     assert POLICY_URL in text
     assert shown["policy_url"] == POLICY_URL
     assert shown["policy_hash"] in text
+
+
+# -- a home that is not the user's own ----------------------------------------------------------------------
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="owners and mode bits are POSIX's")
+
+
+def _shared_home(paths: ArchonPaths) -> list[tuple[str, bytes]]:
+    """A home others may write, with someone's consent, id and events in it; returns what is there."""
+    paths.home.mkdir(mode=0o700)
+    paths.config.write_text("telemetry:\n  enabled: true\n", encoding="utf-8")
+    paths.telemetry_id.write_text("3b6e3c49-8a0b-4f7e-9a51-1c2d3e4f5a6b\n", encoding="ascii")
+    _queue(paths, 2)
+    paths.home.chmod(0o777)
+    return sorted((str(p), p.read_bytes()) for p in paths.home.rglob("*") if p.is_file())
+
+
+@posix_only
+@pytest.mark.parametrize("command", ["off", "clear"])
+def test_off_and_clear_touch_nothing_in_a_home_others_may_write(
+    invoke: Invoke, paths: ArchonPaths, command: str
+) -> None:
+    before = _shared_home(paths)
+    result = invoke("telemetry", command, build=KEYED_BUILD)
+    assert result.exit_code == 0, result.stderr
+    assert "is writable by other users" in result.stdout
+    assert "changed nothing there" in result.stdout
+    assert sorted((str(p), p.read_bytes()) for p in paths.home.rglob("*") if p.is_file()) == before
+
+
+@posix_only
+def test_on_refuses_a_home_others_may_write(invoke: Invoke, paths: ArchonPaths) -> None:
+    before = _shared_home(paths)
+    result = invoke("telemetry", "on", build=KEYED_BUILD)
+    assert result.exit_code == 1
+    assert "is writable by other users, so archon writes nothing there" in result.stderr
+    assert sorted((str(p), p.read_bytes()) for p in paths.home.rglob("*") if p.is_file()) == before
+
+
+@posix_only
+def test_status_says_why_a_home_others_may_write_is_not_used(invoke: Invoke, paths: ArchonPaths) -> None:
+    _shared_home(paths)
+    data = _status(invoke, build=KEYED_BUILD)
+    assert (data["enabled"], data["source"], data["anonymous_id"], data["pending_events"]) == (
+        False,
+        "archon-home",
+        None,
+        0,
+    )
+    assert "is writable by other users" in str(data["problem"])
+    assert "Problem:      " in invoke("telemetry", "status", build=KEYED_BUILD).stdout
+
+
+# -- the last delivery attempt --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("counters", "line", "cause"),
+    [
+        ({}, "Last attempt: none yet", None),
+        ({"last_outcome": AttemptOutcome.ACCEPTED}, "accepted", None),
+        ({"last_outcome": AttemptOutcome.ACCEPTED, "last_invalid": 2, "last_status": 400}, "2 event(s) dropped", None),
+        ({"last_outcome": AttemptOutcome.HELD_NETWORK, "last_error": "timeout"}, "held: network (timeout)", None),
+        ({"last_outcome": AttemptOutcome.HELD_SERVER, "last_status": 503}, "held: server said 503", None),
+        ({"last_outcome": AttemptOutcome.HELD_SERVER, "last_status": 401}, "held: server said 401", "Host header"),
+        ({"last_outcome": AttemptOutcome.HELD_SERVER, "last_status": 404}, "held: server said 404", "/batch/"),
+        (
+            {"last_outcome": AttemptOutcome.HELD_ERROR, "last_error": "sender error (ImportError)"},
+            "held: sender error (ImportError)",
+            None,
+        ),
+        (
+            {"last_outcome": AttemptOutcome.DROPPED_INVALID, "last_invalid": 1, "last_status": 400},
+            "dropped: invalid",
+            None,
+        ),
+    ],
+)
+def test_status_shows_how_the_last_attempt_ended(
+    invoke: Invoke, paths: ArchonPaths, counters: dict[str, object], line: str, cause: str | None
+) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    if counters:
+        attempt = {"last_attempt_at": datetime(2026, 1, 1, tzinfo=UTC), **counters}
+        update_counters(paths, lambda state: dataclasses.replace(state, **attempt))  # type: ignore[arg-type]
+    text = invoke("telemetry", "status", build=KEYED_BUILD).stdout
+    (shown,) = [row for row in text.splitlines() if row.startswith("Last attempt:")]
+    assert line in shown
+    causes = [row for row in text.splitlines() if row.startswith("Likely cause:")]
+    assert (cause is None and causes == []) or (cause is not None and cause in causes[0])
+    data = _status(invoke, build=KEYED_BUILD)["last_attempt"]
+    assert isinstance(data, dict)
+    assert data["outcome"] == (None if not counters else str(counters["last_outcome"]))
+    assert data["http_status"] == counters.get("last_status")
+
+
+def test_status_says_when_the_next_attempt_may_be(invoke: Invoke, paths: ArchonPaths) -> None:
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    _queue(paths, 1)
+    now = datetime.now(UTC)
+    update_counters(
+        paths,
+        lambda state: dataclasses.replace(
+            state,
+            last_attempt_at=now,
+            next_attempt_at=now + timedelta(minutes=5),
+            last_outcome=AttemptOutcome.HELD_SERVER,
+            last_status=403,
+        ),
+    )
+    text = invoke("telemetry", "status", build=KEYED_BUILD).stdout
+    assert re.search(r"^Next attempt: not before .* \(in [45] minutes?\)$", text, re.MULTILINE), text
+    assert "1 event(s) held" in text
+
+
+@posix_only
+def test_on_refuses_a_telemetry_directory_others_may_write(invoke: Invoke, paths: ArchonPaths) -> None:
+    paths.telemetry_dir.mkdir(parents=True)
+    paths.home.chmod(0o700)
+    paths.telemetry_dir.chmod(0o777)
+    result = invoke("telemetry", "on", build=KEYED_BUILD)
+    assert result.exit_code == 1
+    assert f"{paths.telemetry_dir} is writable by other users" in result.stderr
+    assert not paths.config.exists()
+    assert not paths.telemetry_id.exists()

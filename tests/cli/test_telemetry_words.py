@@ -79,7 +79,7 @@ def test_no_problem_no_words() -> None:
 
 
 def test_default_notice_says_off_and_how_to_change_it() -> None:
-    text = first_run_notice(consent=_consent({}), config=UNSET, build=_keyed())
+    text = first_run_notice(consent=_consent({}), config=lambda: UNSET, build=_keyed())
     assert "OFF" in text
     assert "archon telemetry on" in text
     assert "archon telemetry off" in text
@@ -89,18 +89,20 @@ def test_default_notice_says_off_and_how_to_change_it() -> None:
 
 
 def test_notice_says_on_when_the_environment_turned_it_on() -> None:
-    text = first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=UNSET, build=_keyed())
+    text = first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=lambda: UNSET, build=_keyed())
     assert "ON (ARCHON_TELEMETRY=1, which overrides config.yaml (not set))." in text
 
 
 def test_notice_on_a_dev_build_says_nothing_is_sent() -> None:
     dev = current_build()._replace(posthog_key="")
-    assert "nothing is sent" in first_run_notice(consent=_consent({"ARCHON_TELEMETRY": "1"}), config=UNSET, build=dev)
+    assert "nothing is sent" in first_run_notice(
+        consent=_consent({"ARCHON_TELEMETRY": "1"}), config=lambda: UNSET, build=dev
+    )
 
 
 def test_notice_is_never_a_question() -> None:
     for env in ({}, {"ARCHON_TELEMETRY": "1"}):
-        assert "?" not in first_run_notice(consent=_consent(env), config=UNSET, build=_keyed())
+        assert "?" not in first_run_notice(consent=_consent(env), config=lambda: UNSET, build=_keyed())
 
 
 LOCAL_IN_CONFIG = ConfigState(path=CONFIG, exists=True, data={"telemetry": {"enabled": False, "local_only": True}})
@@ -109,7 +111,7 @@ LOCAL_IN_CONFIG = ConfigState(path=CONFIG, exists=True, data={"telemetry": {"ena
 def test_local_only_is_explained_and_noticed_as_such() -> None:
     consent = _consent({}, LOCAL_IN_CONFIG)
     assert consent_explanation(consent, LOCAL_IN_CONFIG).startswith("local-only: telemetry.local_only is true")
-    text = first_run_notice(consent=consent, config=LOCAL_IN_CONFIG, build=_keyed())
+    text = first_run_notice(consent=consent, config=lambda: LOCAL_IN_CONFIG, build=_keyed())
     assert "LOCAL-ONLY" in text
     assert "nothing is recorded" not in text
     dnt = consent_explanation(_consent({"DO_NOT_TRACK": "1"}, LOCAL_IN_CONFIG), LOCAL_IN_CONFIG)

@@ -1,19 +1,15 @@
-"""The installed archon as the end-to-end tests drive it: a real executable (the keyed wheel's console script, or
-the frozen binary) run in a clean environment with its own ARCHON_HOME and working directory, and what the
-loopback ingest server received from it."""
+"""The installed archon as the delivery end-to-end tests drive it: :class:`~tests.e2e.harness.Cli` (a real
+executable, the keyed wheel's console script or the frozen binary, in a clean environment with its own ARCHON_HOME
+and working directory), plus what these tests ask of the events the loopback ingest server received."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from tests.e2e.harness import Cli
 from tests.e2e.processes import wait_for_no_flusher
-from tests.support.ingest import IngestServer
 
 __all__ = ["ARRIVAL_TIMEOUT", "QUIET_SECONDS", "WheelArchon"]
 
@@ -22,41 +18,8 @@ QUIET_SECONDS = 1.0  # after the flushers are gone, how long "nothing arrives" i
 
 
 @dataclass
-class WheelArchon:
-    """An installed archon (the keyed wheel's console script, or the frozen binary), run in a clean environment with
-    its own ARCHON_HOME and working directory."""
-
-    executable: Path
-    home: Path
-    cwd: Path
-    ingest: IngestServer
-
-    def run(
-        self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        environment = dict(os.environ)  # the isolation fixture already removed every opt-out and build variable
-        environment["ARCHON_HOME"] = str(self.home)
-        environment.update(env or {})
-        return subprocess.run(
-            [str(self.executable), *args],
-            env=environment,
-            cwd=cwd or self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def identity(self) -> str | None:
-        path = self.home / "telemetry-id"
-        return path.read_text(encoding="ascii").strip() if path.exists() else None
-
-    def opt_in(self) -> str:
-        result = self.run("telemetry", "on")
-        assert result.returncode == 0, result.stderr
-        identity = self.identity()
-        assert identity is not None
-        return identity
+class WheelArchon(Cli):
+    """An installed archon, with the events it sent."""
 
     def received(self, distinct_id: str | None = None) -> list[dict[str, Any]]:
         return [e for e in self.ingest.events() if distinct_id is None or e.get("distinct_id") == distinct_id]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from archon.config import ConfigProblem, ConfigState, read_config
+from archon.private_files import Distrust, Untrusted
 from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
 
 CONFIG = Path("/archon-home/config.yaml")
@@ -180,3 +181,42 @@ def test_local_only_records_with_a_key_and_never_without() -> None:
     consent = resolve_consent({}, lambda: _local(True))
     assert may_record(lambda: consent, key_embedded=True, debug_preview=False) is True
     assert may_record(lambda: consent, key_embedded=False, debug_preview=False) is False
+
+
+# -- the archon home must be the user's own ------------------------------------------------------------------
+
+UNTRUSTED = Untrusted(Path("/tmp/shared/archon-home"), Distrust.NOT_OWNED)
+
+
+def _untrusted() -> Untrusted:
+    return UNTRUSTED
+
+
+def _never_checked() -> Untrusted | None:
+    raise AssertionError("an opt-out decides without looking at the home")
+
+
+@pytest.mark.parametrize(
+    "env", [{"DO_NOT_TRACK": "1"}, {"ARCHON_TELEMETRY_DISABLED": "1"}, {"ARCHON_TELEMETRY": "off"}]
+)
+def test_an_opt_out_decides_without_looking_at_the_home(env: dict[str, str]) -> None:
+    consent = resolve_consent(env, _never_read, home_trust=_never_checked)
+    assert consent.enabled is False
+    assert consent.untrusted is None
+
+
+@pytest.mark.parametrize("env", [{}, {"ARCHON_TELEMETRY": "on"}])
+def test_a_home_someone_else_controls_means_off_whatever_says_on(env: dict[str, str]) -> None:
+    """Neither ARCHON_TELEMETRY=on nor a config.yaml there (which is not even read) turns telemetry on."""
+    consent = resolve_consent(env, _never_read, home_trust=_untrusted)
+    assert (consent.enabled, consent.source, consent.problem) == (
+        False,
+        ConsentSource.ARCHON_HOME,
+        ConsentProblem.UNTRUSTED_HOME,
+    )
+    assert consent.untrusted == UNTRUSTED
+
+
+def test_a_home_of_ones_own_changes_nothing() -> None:
+    consent = resolve_consent({}, lambda: ON, home_trust=lambda: None)
+    assert (consent.enabled, consent.source, consent.untrusted) == (True, ConsentSource.CONFIG, None)

@@ -29,3 +29,11 @@ def test_marker_write_failure_is_reported_not_raised(isolation: Path) -> None:
     isolation.write_text("a file where the archon home should be", encoding="utf-8")
     assert mark_first_run_done(ArchonPaths(isolation)) is False
     assert needs_first_run_notice(ArchonPaths(isolation))
+
+
+def test_no_marker_is_written_in_a_home_others_may_write(isolation: Path) -> None:
+    """archon writes nothing in a home that is not the user's own: the notice is shown again next time instead."""
+    isolation.mkdir()
+    isolation.chmod(0o777)
+    assert mark_first_run_done(ArchonPaths(isolation)) is (os.name != "posix")
+    assert needs_first_run_notice(ArchonPaths(isolation)) is (os.name == "posix")

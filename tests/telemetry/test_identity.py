@@ -85,3 +85,17 @@ def test_after_delete_a_new_identity_differs(paths: ArchonPaths) -> None:
     first = ensure_identity(paths)
     delete_identity(paths)
     assert ensure_identity(paths).distinct_id != first.distinct_id
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and FIFOs")
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_an_id_file_that_is_not_a_regular_file_is_never_read(paths: ArchonPaths, kind: str) -> None:
+    """A symlink to an id someone else chose is not used; a FIFO would block whoever opens it for reading."""
+    elsewhere = paths.home.parent / "planted-id"
+    elsewhere.write_text(f"{uuid.uuid4()}\n", encoding="ascii")
+    paths.home.mkdir(mode=0o700)
+    if kind == "symlink":
+        paths.telemetry_id.symlink_to(elsewhere)
+    else:
+        os.mkfifo(paths.telemetry_id)
+    assert read_identity(paths) is None

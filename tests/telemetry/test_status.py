@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from archon.config import set_config_value
 from archon.paths import ArchonPaths
@@ -97,3 +100,20 @@ def test_local_only_mode_and_its_events(paths: ArchonPaths) -> None:
     status = _status(paths)
     assert (status.mode, status.not_sending_because, status.local_events) == (Mode.LOCAL, NotSending.LOCAL_ONLY, 1)
     assert recent_events(paths) == [event]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owners and mode bits are POSIX's")
+def test_nothing_but_config_is_read_in_a_home_others_may_write(paths: ArchonPaths) -> None:
+    """Whatever is there may be someone else's: no id, no events, no counters are shown from it."""
+    outbox = Outbox(paths)
+    for event in _events(2):
+        outbox.append(event)
+    paths.telemetry_id.write_text("3b6e3c49-8a0b-4f7e-9a51-1c2d3e4f5a6b\n", encoding="ascii")
+    paths.home.chmod(0o777)
+    runtime = Runtime(env={"ARCHON_TELEMETRY": "on"}, home=paths.home, cwd=paths.home)
+    status = telemetry_status(runtime=runtime, paths=paths, build=keyed_build("http://127.0.0.1:9"))
+
+    assert (status.identity, status.last_event, status.pending) == (None, None, 0)
+    assert status.consent.enabled is False
+    assert status.consent.untrusted is not None
+    assert recent_events(paths) == []

@@ -47,7 +47,7 @@ def test_the_timestamp_is_utc() -> None:
 
 def test_queued_and_sent_forms_are_identical(ingest: IngestServer) -> None:
     queued = [_event(moment) for moment in MOMENTS]
-    sender = Sender(build=keyed_build(ingest.url))
+    sender = Sender(build=keyed_build(ingest.url), env={})
     try:
         result = sender.post(queued, timeout=5)
     finally:

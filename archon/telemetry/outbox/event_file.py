@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
+from archon.private_files import read_regular_file
 from archon.telemetry.schema import PropertyValue
 
 __all__ = [
@@ -25,8 +26,12 @@ __all__ = [
     "encode_event",
     "event_file_name",
     "list_entries",
+    "read_event_file",
     "read_events",
 ]
+
+EVENT_FILE_SIZE_LIMIT = 64 * 1024
+"""An event file larger than this is not read (events take a few hundred bytes)."""
 
 
 class StoredEvent(TypedDict):
@@ -122,11 +127,17 @@ def list_entries(directory: Path) -> list[Entry]:
     return entries
 
 
+def read_event_file(path: Path) -> bytes:
+    """The bytes of one event file: a regular file of at most :data:`EVENT_FILE_SIZE_LIMIT` bytes, never read
+    through a symlink or from a FIFO (``OSError`` otherwise)."""
+    return read_regular_file(path, limit=EVENT_FILE_SIZE_LIMIT)
+
+
 def read_events(files: Iterable[Path]) -> Iterator[StoredEvent]:
     """The events in ``files``; files that vanished or are unreadable are skipped."""
     for path in files:
         try:
-            raw = path.read_bytes()
+            raw = read_event_file(path)
         except OSError:  # claimed, sent or dropped since the listing
             continue
         event = decode_event(raw)

@@ -11,18 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from archon.paths import ArchonPaths
-from archon.private_files import write_atomic
+from archon.private_files import read_regular_file, write_atomic
 from archon.telemetry.outbox.event_file import StoredEvent, decode_event, encode_event
 
 __all__ = ["SENT_LOG_SIZE", "record_sent", "sent_events"]
 
 SENT_LOG_SIZE = 100
+SENT_LOG_SIZE_LIMIT = 4 * 1024 * 1024
+"""A sent log larger than this is not read (100 events take about 100 KB)."""
 
 
 def sent_events(paths: ArchonPaths) -> list[StoredEvent]:
     """The accepted events remembered in the sent log, oldest first."""
     try:
-        raw = paths.sent_log.read_bytes()
+        raw = read_regular_file(paths.sent_log, limit=SENT_LOG_SIZE_LIMIT)
     except OSError:
         return []
     events = (decode_event(line) for line in raw.splitlines() if line.strip())

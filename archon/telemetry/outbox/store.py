@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from archon.paths import ArchonPaths
-from archon.private_files import TEMP_SUFFIX, ensure_private_dir, write_atomic
+from archon.private_files import TEMP_SUFFIX, RefusedFile, ensure_private_dir, write_atomic
 from archon.telemetry.outbox.event_file import (
     Entry,
     StoredEvent,
@@ -41,6 +41,7 @@ from archon.telemetry.outbox.event_file import (
     encode_event,
     event_file_name,
     list_entries,
+    read_event_file,
     read_events,
 )
 
@@ -197,7 +198,9 @@ class Outbox:
             target = self.paths.outbox_inflight / entry.name
             try:
                 os.replace(self.paths.outbox / entry.name, target)
-                raw = target.read_bytes()
+                raw = read_event_file(target)
+            except RefusedFile:  # a FIFO, a symlink or a huge file under an event's name: never an event
+                raw = b""
             except OSError:  # dropped for the bound or cleared meanwhile, or (Windows) open elsewhere: next time
                 continue
             event = decode_event(raw)

@@ -2,20 +2,32 @@
 
 One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its holder dies). A run:
 
-1. takes the lock, or exits at once if another flusher has it;
-2. re-checks that consent is still on and that this build has a key (nothing is sent otherwise);
-3. moves records a dead flusher left in ``inflight/`` back to the outbox (same names, same uuids), removes temp
+1. checks that consent is still on, that this build has a key and that the archon home is the user's own
+   (nothing is sent, and nothing there is touched, otherwise), then takes the lock, or exits at once if another
+   flusher has it;
+2. moves records a dead flusher left in ``inflight/`` back to the outbox (same names, same uuids), removes temp
    files of killed appenders, and enforces the outbox bound;
-4. waits out the backoff if one is recorded and it ends within the time limit, else exits;
-5. claims the oldest batch (rename into ``inflight/``), keeps only what the running build's schema allows
+3. waits out the backoff if one is recorded and it ends within the time limit, else exits;
+4. claims the oldest batch (rename into ``inflight/``), keeps only what the running build's schema allows
    (:func:`~archon.telemetry.schema.allowed_properties`: an undeclared event is dropped and counted, an
-   undeclared property removed), sends it with :class:`~archon.telemetry.upload.sender.Sender`, and settles it:
-   accepted -> deleted and remembered in the sent log; rejected (4xx) -> deleted and counted;
-   network error, timeout, 5xx, 408, 429, a redirect (never followed) -> put back, and the next attempt is
-   delayed (exponential backoff capped at ``backoff_cap_seconds``, so events arrive soon after the server is
-   back);
-6. repeats until the outbox is empty, a batch fails, or the time limit nears; then releases the lock and, if an
-   event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for it.
+   undeclared property removed), sends it with :class:`~archon.telemetry.upload.sender.Sender`, and settles it
+   by what the answer means (:class:`~archon.telemetry.upload.sender.Outcome`):
+
+   - accepted (any 2xx) -> deleted and remembered in the sent log;
+   - invalid (400) or too large (413) -> split in halves, each sent again, down to single events: capture
+     refuses a whole batch at its first invalid event, so only the events it refuses alone are dropped (and
+     counted); the others are delivered;
+   - network error, timeout, 5xx, 408, 429, or a failure of the sender itself -> put back, next attempt after a
+     short exponential backoff (``backoff_cap_seconds``, so events arrive soon after the server is back);
+   - 401, 403, 404, a redirect (never followed) or another 4xx -> put back, next attempt after a long backoff
+     (``hold_backoff_*``): a misconfigured proxy or host, which someone will fix, and then the events go;
+   - a ``Retry-After`` header is honoured up to ``retry_after_cap_seconds``;
+
+   and records the attempt (when, how it ended, the status, how many were dropped as invalid) in the counters,
+   which ``archon telemetry status`` shows;
+5. repeats until the outbox is empty, events are held, or the time limit nears; then releases the lock and, if
+   an event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for
+   it.
 
 The process around it (:mod:`archon.telemetry.upload.process`) has a hard limit (a kernel timer) that kills it
 whatever the network or the CPU scheduler does; the run's own deadline, :attr:`FlushPolicy.deadline_seconds`,
@@ -26,24 +38,27 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from archon.buildinfo import BuildInfo
 from archon.config_cache import read_telemetry_config
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
+from archon.private_files import untrusted_home
 from archon.telemetry.consent import resolve_consent
-from archon.telemetry.outbox.counters import DeliveryCounters, read_counters, update_counters
+from archon.telemetry.outbox.counters import AttemptOutcome, DeliveryCounters, read_counters, update_counters
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.sent_log import record_sent
 from archon.telemetry.outbox.store import Claim, Outbox
 from archon.telemetry.schema import allowed_properties
 from archon.telemetry.upload.process import FLUSH_DEADLINE_SECONDS, WIND_DOWN_SECONDS
-from archon.telemetry.upload.sender import Sender, SendResult
+from archon.telemetry.upload.sender import Outcome, Sender, SendResult
 
-__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "within_allow_list"]
+__all__ = ["FlushPolicy", "FlushReport", "backoff_delay", "flush_outbox", "record_failed_run", "within_allow_list"]
 
 
 def _utc_now() -> datetime:
@@ -60,7 +75,18 @@ class FlushPolicy:
     """No new request starts with less time than this left."""
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 15.0
+    """The short backoff, after a network error, a timeout, 5xx, 408 or 429: doubles per failure up to this."""
+    hold_backoff_base_seconds: float = 300.0
+    hold_backoff_cap_seconds: float = 3600.0
+    """The long backoff, after 401, 403, 404, a redirect or another 4xx: doubles per failure up to this."""
+    retry_after_cap_seconds: float = 600.0
+    """A server's ``Retry-After`` is honoured up to this (posthog-python itself stops at 30 s)."""
     stale_temp_seconds: float = 60.0
+
+    @property
+    def longest_wait_seconds(self) -> float:
+        """No recorded backoff is waited out longer than this: a clock set back must not stop delivery for days."""
+        return max(self.backoff_cap_seconds, self.hold_backoff_cap_seconds, self.retry_after_cap_seconds)
 
 
 @dataclass(kw_only=True)
@@ -75,15 +101,20 @@ class FlushReport:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff_delay(failures: int, retry_after: float | None, policy: FlushPolicy) -> float:
-    """Seconds to wait after ``failures`` failed attempts in a row; honours Retry-After up to the cap."""
-    exponential = policy.backoff_base_seconds * float(2 ** max(0, failures - 1))
-    wanted = max(exponential, retry_after or 0.0)
-    return min(wanted, policy.backoff_cap_seconds)
+def backoff_delay(failures: int, retry_after: float | None, policy: FlushPolicy, *, hold: bool = False) -> float:
+    """Seconds to wait after ``failures`` held attempts in a row: the short backoff, or the long one (``hold``),
+    and never less than the server's ``Retry-After`` (up to ``retry_after_cap_seconds``)."""
+    base, cap = (
+        (policy.hold_backoff_base_seconds, policy.hold_backoff_cap_seconds)
+        if hold
+        else (policy.backoff_base_seconds, policy.backoff_cap_seconds)
+    )
+    exponential = min(base * float(2 ** max(0, failures - 1)), cap)
+    return max(exponential, min(retry_after or 0.0, policy.retry_after_cap_seconds))
 
 
 def consent_is_on(*, env: Mapping[str, str], paths: ArchonPaths) -> bool:
-    return resolve_consent(env, lambda: read_telemetry_config(paths)).enabled
+    return resolve_consent(env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)).enabled
 
 
 def within_allow_list(event: StoredEvent) -> StoredEvent | None:
@@ -102,6 +133,19 @@ def within_allow_list(event: StoredEvent) -> StoredEvent | None:
         timestamp=event["timestamp"],
         properties={key: value for key, value in event["properties"].items() if key in allowed},
     )
+
+
+@dataclass
+class _Attempt:
+    """One claimed batch on its way out: what was settled, and what stopped it, if anything."""
+
+    accepted: int = 0
+    invalid: int = 0
+    refusal: int | None = None
+    """The status that refused the invalid events (400 or 413)."""
+    held: SendResult | None = None
+    """The answer that made the rest wait (network, server, the sender itself); None when nothing is held."""
+    held_events: int = 0
 
 
 @dataclass(kw_only=True)
@@ -133,15 +177,24 @@ class _Run:
             older_than_seconds=self.policy.stale_temp_seconds, now=self.now().timestamp()
         )
         self.outbox.enforce_bound()
-        next_attempt = read_counters(self.paths.telemetry_state).next_attempt_at
-        wait = 0.0 if next_attempt is None else (next_attempt - self.now()).total_seconds()
-        wait = min(wait, self.policy.backoff_cap_seconds)  # a clock set back must not stop delivery for hours
+        wait = self._backoff_left(read_counters(self.paths.telemetry_state))
         if wait > 0:
             if wait + self.policy.min_request_seconds > self.remaining():
                 self.report.outcome = "backoff"
                 return False
             self.sleep(wait)
         return True
+
+    def _backoff_left(self, state: DeliveryCounters) -> float:
+        """Seconds until the recorded next attempt, never more than the delay intended when it was recorded (a clock
+        set back must not stop delivery for hours), nor than the longest backoff there is."""
+        if state.next_attempt_at is None:
+            return 0.0
+        wait = (state.next_attempt_at - self.now()).total_seconds()
+        intended = self.policy.longest_wait_seconds
+        if state.last_attempt_at is not None:
+            intended = min(intended, (state.next_attempt_at - state.last_attempt_at).total_seconds())
+        return min(wait, intended)
 
     def drain(self) -> bool:
         """Send batches until the outbox is empty (True) or something stops the run (False)."""
@@ -155,76 +208,160 @@ class _Run:
             if not claim.items:
                 self.report.outcome = "drained"
                 return True
-            if self.sender is None:
-                self.sender = Sender(build=self.build)
-            batch = [kept for kept in map(within_allow_list, claim.events) if kept is not None]
-            # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
-            # config while the library was loading means this batch must not leave.
-            if not self.allowed() or not self.outbox.still_claimed(claim):
-                self.outbox.unclaim(claim)
-                self.report.outcome = "consent off"
-                return False
-            if not batch:
-                self._settle(claim, SendResult("rejected", error="not in this build's schema"))
-                continue
-            timeout = min(self.policy.request_timeout_seconds, self.remaining())
-            result = self.sender.post(batch, timeout=timeout)
-            self.report.requests += 1
-            if not self._settle(claim, result, undeclared=len(claim.items) - len(batch)):
+            kept = [(item, within_allow_list(item[1])) for item in claim.items]
+            undeclared = Claim(items=tuple(item for item, event in kept if event is None))
+            if undeclared.items:  # not in this build's schema: never sent
+                self.outbox.acknowledge(undeclared)
+                self._count_refused(len(undeclared.items))
+            batch = [(item[0], event) for item, event in kept if event is not None]
+            if batch and not self._deliver(batch):
                 return False
         self.report.outcome = "deadline"
         return False
 
+    def _deliver(self, batch: list[tuple[Path, StoredEvent]]) -> bool:
+        """Send ``batch``, splitting it while capture refuses it as invalid or too large; settle every part.
+
+        True when every event was settled (accepted, or dropped as invalid); False when the run must stop: events
+        are held, consent was withdrawn meanwhile, or the time is up (the unsent parts are put back, unchanged).
+        """
+        attempt = _Attempt()
+        parts: deque[list[tuple[Path, StoredEvent]]] = deque([batch])
+        while parts:
+            part = parts.popleft()
+            claim = Claim(items=tuple(part))
+            unsent = Claim(items=tuple(item for rest in (part, *parts) for item in rest))
+            if self.remaining() < self.policy.min_request_seconds:
+                self.outbox.unclaim(unsent)
+                self.report.outcome = "deadline"
+                self._settle(attempt)
+                return False
+            result = self._load_sender()
+            if not isinstance(result, SendResult):
+                # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
+                # config while the library was loading means this batch must not leave.
+                if not self._may_send(claim):
+                    self.outbox.unclaim(unsent)
+                    self._settle(attempt)
+                    return False
+                result = self._post(result, [event for _, event in part])
+            if result.outcome is Outcome.ACCEPTED:
+                self.outbox.acknowledge(claim)
+                with contextlib.suppress(OSError):  # delivered; losing the log line must not cause a re-send
+                    record_sent(self.paths, result.sent)
+                attempt.accepted += len(part)
+            elif result.outcome in (Outcome.INVALID, Outcome.TOO_LARGE) and len(part) > 1:
+                middle = len(part) // 2  # capture stops at the first invalid event: find it by halves
+                parts.extendleft([part[middle:], part[:middle]])
+            elif result.outcome in (Outcome.INVALID, Outcome.TOO_LARGE):
+                self.outbox.acknowledge(claim)
+                attempt.invalid += 1
+                attempt.refusal = result.status
+            else:
+                self.outbox.unclaim(unsent)
+                attempt.held, attempt.held_events = result, len(unsent.items)
+                break
+        return self._settle(attempt)
+
+    def _may_send(self, claim: Claim) -> bool:
+        if self.allowed() and self.outbox.still_claimed(claim):
+            return True
+        self.report.outcome = "consent off"
+        return False
+
+    def _load_sender(self) -> Sender | SendResult:
+        """The sender, made once per run (it imports the posthog library); if that fails, the failure as an answer.
+
+        A failure of the sender itself (a broken install, a bug) is an attempt that failed: the events are kept and
+        status says so, rather than nothing being recorded at all.
+        """
+        if self.sender is None:
+            try:
+                self.sender = Sender(build=self.build, env=self.env)
+            except Exception as exc:  # the sender's failure boundary
+                return _sender_failed(exc)
+        return self.sender
+
+    def _post(self, sender: Sender, events: list[StoredEvent]) -> SendResult:
+        """One request (the sender never raises; anything that does is its failure, as above)."""
+        self.report.requests += 1
+        timeout = min(self.policy.request_timeout_seconds, self.remaining())
+        try:
+            return sender.post(events, timeout=timeout)
+        except Exception as exc:  # the sender's failure boundary
+            return _sender_failed(exc)
+
     def _count_corrupt(self, count: int) -> None:
         self._update(lambda s: replace(s, dropped_corrupt=s.dropped_corrupt + count))
 
-    def _settle(self, claim: Claim, result: SendResult, *, undeclared: int = 0) -> bool:
+    def _count_refused(self, count: int) -> None:
+        self.report.rejected += count
+        self.report.errors.append("not in this build's schema")
+        self._update(lambda s: replace(s, dropped_rejected=s.dropped_rejected + count))
+
+    def _settle(self, attempt: _Attempt) -> bool:
+        """Record how the attempt ended; True unless it held events."""
         moment = self.now()
-        if result.outcome == "retry":
-            self.outbox.unclaim(claim)
-            self.report.kept += len(claim.items)
-            self.report.errors.append(result.error or "error")
-            self._update(lambda s: self._failed(s, result, moment))
+        self.report.sent += attempt.accepted
+        self.report.rejected += attempt.invalid
+        held = attempt.held
+        if held is None and attempt.accepted == 0 and attempt.invalid == 0:
+            return True  # nothing was sent (time ran out, or consent went off before the first request)
+        if held is not None:
+            self.report.kept += attempt.held_events
+            self.report.errors.append(held.error or "error")
             self.report.outcome = "retry later"
-            return False
-        self.outbox.acknowledge(claim)
-        if result.outcome == "accepted":
-            with contextlib.suppress(OSError):  # delivered; losing the history line must not cause a re-send
-                record_sent(self.paths, result.sent)
-            sent, refused = len(result.sent), undeclared
-            self.report.sent += sent
-        else:
-            sent, refused = 0, len(claim.items)
-            self.report.errors.append(result.error or "rejected")
-        self.report.rejected += refused
-        self._update(
-            lambda s: replace(
-                s,
-                sent=s.sent + sent,
-                dropped_rejected=s.dropped_rejected + refused,
+        if attempt.invalid:
+            self.report.errors.append(f"HTTP {attempt.refusal}")
+        self._update(lambda s: self._counted(s, attempt, moment))
+        return held is None
+
+    def _counted(self, state: DeliveryCounters, attempt: _Attempt, moment: datetime) -> DeliveryCounters:
+        held = attempt.held
+        settled = replace(
+            state,
+            sent=state.sent + attempt.accepted,
+            dropped_rejected=state.dropped_rejected + attempt.invalid,
+            last_attempt_at=moment,
+            last_sent_at=moment if attempt.accepted else state.last_sent_at,
+            last_invalid=attempt.invalid,
+        )
+        if held is None:
+            return replace(
+                settled,
                 consecutive_failures=0,
                 next_attempt_at=None,
-                last_attempt_at=moment,
-                last_sent_at=moment if sent else s.last_sent_at,
-                last_error=result.error if refused else None,
+                last_outcome=AttemptOutcome.ACCEPTED if attempt.accepted else AttemptOutcome.DROPPED_INVALID,
+                last_status=attempt.refusal,
+                last_error=f"HTTP {attempt.refusal}" if attempt.invalid else None,
             )
-        )
-        return True
-
-    def _failed(self, state: DeliveryCounters, result: SendResult, moment: datetime) -> DeliveryCounters:
         failures = state.consecutive_failures + 1
-        delay = backoff_delay(failures, result.retry_after, self.policy)
+        delay = backoff_delay(failures, held.retry_after, self.policy, hold=held.outcome is Outcome.HOLD)
         return replace(
-            state,
+            settled,
             consecutive_failures=failures,
             next_attempt_at=moment + timedelta(seconds=delay),
-            last_attempt_at=moment,
-            last_error=result.error,
+            last_outcome=_held(held),
+            last_status=held.status,
+            last_error=held.error,
         )
 
     def _update(self, change: Callable[[DeliveryCounters], DeliveryCounters]) -> None:
         with contextlib.suppress(OSError):
             update_counters(self.paths, change)
+
+
+def _sender_failed(exc: Exception) -> SendResult:
+    return SendResult(Outcome.FAILED, error=f"sender error ({type(exc).__name__})"[:80])
+
+
+def _held(result: SendResult) -> AttemptOutcome:
+    """How an attempt that held its events ended: the server answered, nothing did, or the sender failed."""
+    if result.outcome is Outcome.FAILED:
+        return AttemptOutcome.HELD_ERROR
+    if result.status is None and result.outcome is Outcome.RETRY:
+        return AttemptOutcome.HELD_NETWORK
+    return AttemptOutcome.HELD_SERVER
 
 
 def flush_outbox(
@@ -244,6 +381,9 @@ def flush_outbox(
     try:
         first = True
         while True:
+            if not run.allowed():  # before the lock: an untrusted home is not even written a lock file
+                run.report.outcome = "not allowed"
+                return run.report
             lock = FileLock(paths.flush_lock)
             if not lock.acquire(timeout=0):
                 if first:
@@ -251,9 +391,6 @@ def flush_outbox(
                 return run.report
             try:
                 lock.describe_holder(f"since {now().isoformat()}")
-                if not run.allowed():
-                    run.report.outcome = "not allowed"
-                    return run.report
                 if first and not run.prepare():
                     return run.report
                 first = False
@@ -267,3 +404,22 @@ def flush_outbox(
     finally:
         if run.sender is not None:
             run.sender.close()
+
+
+def record_failed_run(*, paths: ArchonPaths, error: Exception, now: datetime) -> None:
+    """Record that a run failed in a way the drain did not foresee (a bug), so that status says so rather than
+    nothing. Best effort, never raises, and never writes in a home that is not the user's own."""
+    phrase = f"flusher error ({type(error).__name__})"[:80]
+    with contextlib.suppress(Exception):
+        if untrusted_home(paths) is None:
+            update_counters(
+                paths,
+                lambda s: replace(
+                    s,
+                    last_attempt_at=now,
+                    last_outcome=AttemptOutcome.HELD_ERROR,
+                    last_status=None,
+                    last_invalid=0,
+                    last_error=phrase,
+                ),
+            )

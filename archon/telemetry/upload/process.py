@@ -17,6 +17,13 @@ socket, releasing the flush lock) waits for the process's next turn on a CPU (me
 under 0.5 s at worst, with twice as many busy loops as CPUs; docs/performance.md). Records are renamed
 atomically, so a killed flusher at worst leaves a claimed batch in ``inflight/``, which the next flusher sends
 with the same uuids.
+
+The flusher starts no process of its own (the sender never runs the posthog library's OS probe, which would run
+``lsb_release`` and ``uname`` from PATH). Whatever else might start one inside it (a library, a ``sitecustomize``)
+ends with it: the flusher is the leader of its own session (:mod:`~archon.telemetry.upload.launch` starts it so),
+everything it starts is in its process group, and when its run ends (which its deadline bounds) it kills that
+group, itself included. Only when the kernel's hard limit must end a flusher starved of CPU for longer than the
+wind-down could such a process outlive it.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ __all__ = [
     "FLUSH_ARGUMENT",
     "FLUSH_DEADLINE_SECONDS",
     "WIND_DOWN_SECONDS",
+    "end_process_group",
     "hard_limit_remaining",
     "main",
     "run_in_background",
@@ -71,7 +79,7 @@ def main(*, build: BuildInfo | None = None) -> int:
     from archon.buildinfo import current_build  # after the set-up above: see the module docstring
     from archon.paths import ArchonPaths
     from archon.runtime import Runtime
-    from archon.telemetry.upload.drain import FlushPolicy, flush_outbox
+    from archon.telemetry.upload.drain import FlushPolicy, flush_outbox, record_failed_run
     from archon.telemetry.upload.sender import silence_posthog_logging
 
     silence_posthog_logging()
@@ -80,16 +88,32 @@ def main(*, build: BuildInfo | None = None) -> int:
         os.chdir("/")  # never keep a directory busy, and never run anything relative to one
     left = hard_limit_remaining()
     policy = FlushPolicy() if left is None else FlushPolicy(deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
-    with contextlib.suppress(Exception):  # the failure boundary of the flusher process
+    paths = ArchonPaths(runtime.home)
+    try:
         flush_outbox(
-            paths=ArchonPaths(runtime.home),
+            paths=paths,
             build=build or current_build(),
             env=runtime.env,
             policy=policy,
             now=runtime.now,
             monotonic=runtime.monotonic,
         )
+    except OSError:  # the disk refused: there is nowhere to record it either
+        pass
+    except Exception as exc:  # the failure boundary of the flusher process: status says a run failed
+        record_failed_run(paths=paths, error=exc, now=runtime.now())
+    finally:
+        end_process_group()
     return 0
+
+
+def end_process_group() -> None:
+    """Kill this process's group, this process last, if this process leads its own session (as the flusher that
+    archon starts does); otherwise do nothing. A process started inside the flusher cannot outlive it."""
+    if not hasattr(os, "killpg") or os.getsid(0) != os.getpid():
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def run_in_background(*, deadline_seconds: float = FLUSH_DEADLINE_SECONDS) -> None:

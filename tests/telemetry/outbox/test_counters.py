@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,12 +13,21 @@ import pytest
 
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
-from archon.telemetry.outbox.counters import DeliveryCounters, read_counters, update_counters
+from archon.telemetry.outbox.counters import AttemptOutcome, DeliveryCounters, read_counters, update_counters
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"not json", b"\xff\xfe garbage", b"[1, 2]", b'{"sent": "many", "dropped_overflow": -3}', b"{"],
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe garbage",
+        b"[1, 2]",
+        b'{"sent": "many", "dropped_overflow": -3}',
+        b"{",
+        b'{"last_outcome": ["accepted"], "last_status": 9000}',
+        b'{"last_outcome": "exploded", "last_status": true}',
+    ],
 )
 def test_an_unusable_state_file_reads_as_empty(paths: ArchonPaths, content: bytes) -> None:
     paths.telemetry_dir.mkdir(parents=True)
@@ -41,6 +51,9 @@ def test_update_round_trips_every_field(paths: ArchonPaths) -> None:
         last_attempt_at=datetime(2026, 3, 1, 12, 0, 2, tzinfo=UTC),
         last_sent_at=datetime(2026, 3, 1, 12, 0, 3, tzinfo=UTC),
         last_error="HTTP 503",
+        last_outcome=AttemptOutcome.HELD_SERVER,
+        last_status=503,
+        last_invalid=7,
     )
     assert update_counters(paths, lambda _: wanted) == wanted
     assert read_counters(paths.telemetry_state) == wanted
@@ -75,3 +88,11 @@ def test_concurrent_updates_are_never_lost(paths: ArchonPaths) -> None:
         worker.join(timeout=120)
         assert worker.exitcode == 0
     assert read_counters(paths.telemetry_state).dropped_overflow == 100
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_state_file_that_is_a_fifo_reads_as_empty_at_once(paths: ArchonPaths) -> None:
+    """A blocking open would wait for a writer that never comes: status and the flusher would hang."""
+    paths.telemetry_dir.mkdir(parents=True)
+    os.mkfifo(paths.telemetry_state)
+    assert read_counters(paths.telemetry_state) == DeliveryCounters()

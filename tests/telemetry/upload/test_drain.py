@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 
@@ -14,11 +15,20 @@ from archon.buildinfo import current_build
 from archon.config import set_config_value
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
-from archon.telemetry.outbox.counters import read_counters
+from archon.telemetry.outbox.counters import AttemptOutcome, read_counters
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name
 from archon.telemetry.outbox.sent_log import sent_events
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.upload.drain import FlushPolicy, FlushReport, backoff_delay, flush_outbox, within_allow_list
+from archon.telemetry.upload import drain
+from archon.telemetry.upload.drain import (
+    FlushPolicy,
+    FlushReport,
+    backoff_delay,
+    flush_outbox,
+    record_failed_run,
+    within_allow_list,
+)
+from archon.telemetry.upload.sender import Outcome, SendResult
 from tests.support.delivery import TEST_KEY, keyed_build, make_event, opt_in
 from tests.support.ingest import IngestServer
 
@@ -110,10 +120,12 @@ def test_a_redirect_keeps_the_events_and_sends_nothing_elsewhere(
 
         assert elsewhere.snapshot() == []  # neither the events nor the api_key went to the Location host
     assert (report.outcome, report.sent, report.kept, report.requests) == ("retry later", 0, 4, 1)
-    assert Outbox(paths).pending() == events  # a misconfigured proxy loses nothing: kept, retried with backoff
+    assert Outbox(paths).pending() == events  # a misconfigured proxy loses nothing: kept, retried after a while
     assert sent_events(paths) == []
     state = read_counters(paths.telemetry_state)
-    assert (state.sent, state.consecutive_failures, state.next_attempt_at) == (0, 1, NOW + timedelta(seconds=1))
+    long_wait = timedelta(seconds=FlushPolicy().hold_backoff_base_seconds)
+    assert (state.sent, state.consecutive_failures, state.next_attempt_at) == (0, 1, NOW + long_wait)
+    assert (state.last_outcome, state.last_status) == (AttemptOutcome.HELD_SERVER, 307)
     assert state.last_error == "HTTP 307 (redirect not followed)"
 
 
@@ -162,17 +174,201 @@ def test_a_backoff_longer_than_the_run_sends_nothing(paths: ArchonPaths, ingest:
     assert Outbox(paths).pending_count() == 1
 
 
-def test_a_4xx_rejection_drops_and_counts(paths: ArchonPaths, ingest: IngestServer) -> None:
+def test_a_batch_refused_whole_is_split_down_to_single_events_then_dropped(
+    paths: ArchonPaths, ingest: IngestServer
+) -> None:
     _queue(paths, 4)
-    ingest.reset("rejected")
+    ingest.reset("rejected")  # 400 for every request, whatever it holds
     report = _flush(paths, ingest)
 
+    assert [len(r.events) for r in ingest.snapshot()] == [4, 2, 1, 1, 2, 1, 1]
     assert (report.rejected, report.sent) == (4, 0)
     assert Outbox(paths).pending() == []
     state = read_counters(paths.telemetry_state)
     assert (state.dropped_rejected, state.last_error, state.next_attempt_at) == (4, "HTTP 400", None)
+    assert (state.last_outcome, state.last_status, state.last_invalid) == (AttemptOutcome.DROPPED_INVALID, 400, 4)
     assert Outbox(paths).dropped_count() == 4
     assert sent_events(paths) == []
+
+
+def test_a_400_drops_only_the_invalid_event_and_delivers_the_rest(paths: ArchonPaths, ingest: IngestServer) -> None:
+    """What capture does: the whole batch is refused at its first invalid event. Halving finds it."""
+    events = _queue(paths, 10)
+    invalid = events[6]["uuid"]
+    ingest.reset("validate", invalid_uuids={invalid})
+    report = _flush(paths, ingest)
+
+    delivered = [e["uuid"] for e in ingest.accepted_events()]
+    assert delivered == [e["uuid"] for e in events if e["uuid"] != invalid]  # in order, each once
+    assert (report.sent, report.rejected, report.outcome) == (9, 1, "drained")
+    assert report.requests <= 2 * 4 + 1  # about two requests per halving, never one per event
+    assert Outbox(paths).pending() == []
+    state = read_counters(paths.telemetry_state)
+    assert (state.sent, state.dropped_rejected) == (9, 1)
+    assert (state.last_outcome, state.last_invalid, state.last_status) == (AttemptOutcome.ACCEPTED, 1, 400)
+    assert (state.consecutive_failures, state.next_attempt_at) == (0, None)
+
+
+def test_a_413_splits_the_batch_until_it_fits(paths: ArchonPaths, ingest: IngestServer) -> None:
+    events = _queue(paths, 9)
+    ingest.reset("max_batch", max_batch_events=2)
+    report = _flush(paths, ingest)
+
+    assert sorted(e["uuid"] for e in ingest.accepted_events()) == sorted(e["uuid"] for e in events)
+    assert all(len(r.events) <= 2 for r in ingest.snapshot() if r.accepted)
+    assert (report.sent, report.rejected) == (9, 0)
+    assert read_counters(paths.telemetry_state).last_outcome is AttemptOutcome.ACCEPTED
+
+
+def test_a_single_event_too_large_for_the_server_is_dropped(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("max_batch", max_batch_events=0)
+    report = _flush(paths, ingest)
+
+    assert (report.sent, report.rejected, report.requests) == (0, 1, 1)
+    state = read_counters(paths.telemetry_state)
+    assert (state.last_outcome, state.last_status, state.dropped_rejected) == (AttemptOutcome.DROPPED_INVALID, 413, 1)
+
+
+@pytest.mark.parametrize("status", [201, 202, 204])
+def test_every_2xx_is_accepted(paths: ArchonPaths, ingest: IngestServer, status: int) -> None:
+    events = _queue(paths, 3)
+    ingest.reset("status", answer_status=status)
+    report = _flush(paths, ingest)
+
+    assert (report.outcome, report.sent, report.requests) == ("drained", 3, 1)
+    assert Outbox(paths).pending() == []
+    assert [e["uuid"] for e in sent_events(paths)] == [e["uuid"] for e in events]
+    assert read_counters(paths.telemetry_state).last_outcome is AttemptOutcome.ACCEPTED
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 405])
+def test_an_answer_pointing_at_a_misconfigured_proxy_holds_the_events_for_long(
+    paths: ArchonPaths, ingest: IngestServer, status: int
+) -> None:
+    events = _queue(paths, 3)
+    clock = Clock()
+    ingest.reset("status", answer_status=status)
+    report = _flush(paths, ingest, clock=clock)
+
+    assert (report.outcome, report.kept, report.rejected) == ("retry later", 3, 0)
+    assert Outbox(paths).pending() == events
+    state = read_counters(paths.telemetry_state)
+    assert (state.last_outcome, state.last_status) == (AttemptOutcome.HELD_SERVER, status)
+    assert state.next_attempt_at == NOW + timedelta(seconds=300)
+
+    ingest.reset("ok")
+    report = _flush(paths, ingest, clock=clock)  # the next command's flusher: still within the long backoff
+    assert (report.outcome, report.requests, clock.slept) == ("backoff", 0, [])
+    assert ingest.snapshot() == []
+
+
+def test_retry_after_is_honoured_up_to_its_cap(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("status", answer_status=429, retry_after="60")
+    _flush(paths, ingest)
+    assert read_counters(paths.telemetry_state).next_attempt_at == NOW + timedelta(seconds=60)
+
+    later = Clock()
+    later.now += timedelta(seconds=61)  # the minute is over
+    ingest.reset("status", answer_status=503, retry_after="86400")
+    _flush(paths, ingest, clock=later)  # a day is more than archon waits for anyone
+    cap = FlushPolicy().retry_after_cap_seconds
+    assert read_counters(paths.telemetry_state).next_attempt_at == later.now + timedelta(seconds=cap)
+
+
+def test_a_network_error_is_recorded_as_such(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 1)
+    ingest.reset("drop")
+    _flush(paths, ingest)
+    state = read_counters(paths.telemetry_state)
+    assert (state.last_outcome, state.last_status, state.last_error) == (
+        AttemptOutcome.HELD_NETWORK,
+        None,
+        "connection error",
+    )
+
+
+class BrokenSender:
+    """A sender that cannot even be made, as with a broken install of the posthog library."""
+
+    def __init__(self, **_: object) -> None:
+        raise ImportError("posthog is broken")
+
+
+def test_a_sender_that_fails_is_an_attempt_that_held_the_events(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _queue(paths, 2)
+    monkeypatch.setattr(drain, "Sender", BrokenSender)
+    report = _flush(paths, ingest)
+
+    assert (report.outcome, report.kept, report.requests) == ("retry later", 2, 0)
+    assert Outbox(paths).pending() == events
+    state = read_counters(paths.telemetry_state)
+    assert (state.last_outcome, state.last_error, state.last_attempt_at) == (
+        AttemptOutcome.HELD_ERROR,
+        "sender error (ImportError)",
+        NOW,
+    )
+    assert state.next_attempt_at == NOW + timedelta(seconds=1)  # the short backoff: a fixed install sends soon
+
+
+class ScriptedSender:
+    """Answers each request with the next outcome of ``script``, and remembers what each carried."""
+
+    script: ClassVar[list[Outcome]] = []
+    carried: ClassVar[list[int]] = []
+
+    def __init__(self, **_: object) -> None:
+        pass
+
+    def post(self, events: list[StoredEvent], *, timeout: float) -> SendResult:
+        self.carried.append(len(events))
+        outcome = self.script.pop(0)
+        status = {Outcome.INVALID: 400, Outcome.RETRY: 503}.get(outcome, 200)
+        return SendResult(outcome, tuple(events), status=status, error=None if status == 200 else f"HTTP {status}")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_server_failing_in_the_middle_of_a_split_keeps_what_was_not_settled(
+    paths: ArchonPaths, ingest: IngestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _queue(paths, 4)
+    ScriptedSender.script = [Outcome.INVALID, Outcome.ACCEPTED, Outcome.RETRY]
+    ScriptedSender.carried = []
+    monkeypatch.setattr(drain, "Sender", ScriptedSender)
+    report = _flush(paths, ingest)
+
+    assert ScriptedSender.carried == [4, 2, 2]
+    assert (report.sent, report.kept, report.outcome) == (2, 2, "retry later")
+    assert Outbox(paths).pending() == events[2:]  # the first half went out; the second waits, unchanged
+    state = read_counters(paths.telemetry_state)
+    assert (state.sent, state.last_outcome, state.last_status) == (2, AttemptOutcome.HELD_SERVER, 503)
+    assert [e["uuid"] for e in sent_events(paths)] == [e["uuid"] for e in events[:2]]
+
+
+def test_a_home_others_may_write_is_never_touched(paths: ArchonPaths, ingest: IngestServer) -> None:
+    _queue(paths, 2)
+    paths.telemetry_dir.chmod(0o777)
+    before = sorted(p.name for p in paths.telemetry_dir.iterdir())
+    report = _flush(paths, ingest)
+
+    assert report.outcome == "not allowed"
+    assert ingest.snapshot() == []
+    assert sorted(p.name for p in paths.telemetry_dir.iterdir()) == before  # not even a lock file
+
+
+def test_a_failed_run_is_recorded(paths: ArchonPaths) -> None:
+    record_failed_run(paths=paths, error=KeyError("x"), now=NOW)
+    state = read_counters(paths.telemetry_state)
+    assert (state.last_outcome, state.last_error, state.last_attempt_at) == (
+        AttemptOutcome.HELD_ERROR,
+        "flusher error (KeyError)",
+        NOW,
+    )
 
 
 def test_a_hanging_server_cannot_hold_the_run_past_its_deadline(
@@ -287,8 +483,11 @@ def test_a_torn_record_is_skipped_and_counted(paths: ArchonPaths, ingest: Ingest
 def test_backoff_doubles_up_to_the_cap_and_honours_retry_after() -> None:
     policy = FlushPolicy()
     assert [backoff_delay(n, None, policy) for n in range(1, 8)] == [1, 2, 4, 8, 15, 15, 15]
+    assert [backoff_delay(n, None, policy, hold=True) for n in range(1, 6)] == [300, 600, 1200, 2400, 3600]
     assert backoff_delay(1, 7.0, policy) == 7.0
-    assert backoff_delay(1, 3600.0, policy) == policy.backoff_cap_seconds
+    assert backoff_delay(1, 60.0, policy) == 60.0  # Retry-After is honoured beyond the short backoff's cap
+    assert backoff_delay(1, 86400.0, policy) == policy.retry_after_cap_seconds
+    assert backoff_delay(5, 60.0, policy, hold=True) == 3600
 
 
 def test_a_clock_set_back_cannot_stretch_the_backoff(paths: ArchonPaths, ingest: IngestServer) -> None:
@@ -300,7 +499,7 @@ def test_a_clock_set_back_cannot_stretch_the_backoff(paths: ArchonPaths, ingest:
     ingest.reset("ok")
     report = _flush(paths, ingest, clock=clock)
 
-    assert clock.slept == [FlushPolicy().backoff_cap_seconds]
+    assert clock.slept == [1.0]  # the delay intended when it was recorded, not three hours
     assert report.sent == 1
 
 

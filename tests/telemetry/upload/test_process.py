@@ -1,4 +1,5 @@
-"""The flusher's hard limit is the kernel's: a process that never gives up the CPU or the GIL is still ended.
+"""The flusher's hard limit is the kernel's: a process that never gives up the CPU or the GIL is still ended. And
+whatever a flusher started ends with its run.
 
 Each test runs the real ``run_in_background`` in a child process (it lowers the priority and arms a timer that
 kills the process: never in the test process itself).
@@ -9,6 +10,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +58,51 @@ def test_the_limit_is_armed_once_and_never_extended() -> None:
     result = _run("-c", ARMED_ONCE)
     assert result.returncode == 0, result.stderr
     assert 0 < float(result.stdout) <= 30
+
+
+_STARTS_A_CHILD = """
+import subprocess, sys
+from archon.telemetry.upload.process import end_process_group
+child = subprocess.Popen(["sleep", "300"])
+print(child.pid, flush=True)
+end_process_group()
+print("still here", flush=True)
+child.kill()
+"""
+
+
+def _gone(pid: int, *, timeout: float) -> bool:
+    """Whether ``pid`` has ended (a zombie waiting for its new parent to reap it has ended too). Linux only."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_flusher_that_leads_its_session_ends_whatever_it_started() -> None:
+    """As archon starts it (``setsid``): its group is everything it started, and it goes with them."""
+    result = subprocess.run(
+        [sys.executable, "-c", _STARTS_A_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=True,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    (child,) = result.stdout.split()
+    assert _gone(int(child), timeout=10)
+
+
+def test_a_process_that_does_not_lead_its_session_kills_nothing() -> None:
+    """Run from a shell or a test (not as archon starts it), its group may hold the caller: nothing is killed."""
+    result = _run("-c", _STARTS_A_CHILD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1:] == ["still", "here"]
