@@ -14,9 +14,9 @@ unpack the same release archive. So archon reads the installer's own record:
 
 Anything else (an editable install, a source checkout, an installer archon does not know, an unreadable record)
 keeps the build constant ``BUNDLED_INSTALL_METHOD``: ``source``, ``pip`` for wheels, ``binary`` for binaries. The
-constant only ever says which kind of artefact this is: a build stamped with a channel an installer decides
-(``ARCHON_INSTALL_METHOD=homebrew``, say) is still ``binary`` until a receipt says otherwise, because the same
-archive reaches users through every channel.
+constant only ever says which kind of artefact this is (build_tools/constants.py derives it from that, and no build
+input can set it), because the same archive reaches users through every channel; a constant naming any other
+channel is ignored.
 
 Only the channel's name ever leaves this module; the paths it looked at are never kept.
 

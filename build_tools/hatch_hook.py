@@ -68,7 +68,6 @@ class ArchonBuildHook(BuildHookInterface[Any]):
                 os.environ,
                 is_binary=False,
                 version=artefact_version,
-                default_install_method="pip",
                 commit_of=lambda: lib.source_commit(root),
             )
         except lib.BuildConstantsError as exc:

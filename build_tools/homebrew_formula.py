@@ -8,8 +8,8 @@ published ``SHA256SUMS`` and pushes the result to the tap (docs/release.md)::
 
 The formula installs the archive's onedir folder under ``libexec`` (the executable needs its ``_internal/``),
 links ``archon`` into ``bin``, writes the receipt that makes ``archon version`` say ``Install method: homebrew``
-(archon/install_channel.py), generates the completion scripts with ``archon completion``, and its ``test`` block
-runs ``archon version``.
+(archon/install_channel.py), installs the bash, zsh and fish completion scripts the archive ships (so ``brew
+install`` never runs archon), and its ``test`` block runs ``archon version``.
 """
 
 from __future__ import annotations
@@ -142,10 +142,11 @@ def render_formula(
         "      version=#{version}",
         "    EOS",
         '    bin.install_symlink libexec/"archon"',
-        "    # `archon completion bash|zsh|fish`, run with telemetry off in a throwaway archon home.",
-        '    ENV["DO_NOT_TRACK"] = "1"',
-        '    ENV["ARCHON_HOME"] = (buildpath/".archon-home").to_s',
-        '    generate_completions_from_executable(bin/"archon", "completion")',
+        "    # The completion scripts every archive ships (scripts/build-binaries.sh wrote them with the frozen",
+        "    # `archon completion <shell>`); moved out, they leave an empty folder that brew's cleaner removes.",
+        '    bash_completion.install libexec/"completions/archon.bash" => "archon"',
+        '    zsh_completion.install libexec/"completions/_archon"',
+        '    fish_completion.install libexec/"completions/archon.fish"',
         "  end",
         "",
         "  test do",

@@ -2,8 +2,9 @@
 # The release pipeline, end to end (Linux, macOS, and Windows through Git Bash):
 #   1. the sdist, and the wheel built from it (python -m build; the hatch hook embeds the constants in the wheel
 #      only, and records the commit in the sdist), checked with `twine check --strict`
-#   2. the standalone binary (PyInstaller, build_tools/archon.spec, onedir layout) with LICENSE and a generated
-#      THIRD_PARTY_LICENSES beside it; on Linux the glibc it needs (build_tools/glibc_floor.py); its archive
+#   2. the standalone binary (PyInstaller, build_tools/archon.spec, onedir layout) with LICENSE, a generated
+#      THIRD_PARTY_LICENSES and the bash, zsh and fish completion scripts (completions/) beside it; on Linux the
+#      glibc it needs (build_tools/glibc_floor.py); its archive
 #   3. SHA256SUMS, and a smoke test: the binary runs `archon version` and must report what was embedded.
 # Output: dist/ (or $ARCHON_DIST_DIR). Nothing is written into the work tree, even when a step fails; the script
 # checks that with `git status` at the end. See docs/release.md.
@@ -77,7 +78,7 @@ from pathlib import Path
 from build_tools.constants import BuildConstantsError, constants_from_env, resolve_version, source_commit
 try:
     constants, warnings = constants_from_env(
-        os.environ, is_binary=True, version=resolve_version(os.environ, Path.cwd()), default_install_method="binary",
+        os.environ, is_binary=True, version=resolve_version(os.environ, Path.cwd()),
         commit_of=lambda: source_commit(Path.cwd()),
     )
 except BuildConstantsError as exc:
@@ -110,9 +111,16 @@ mv "$WORK/frozen/archon" "$WORK/out/$NAME"
 EXE="$WORK/out/$NAME/archon"
 [ -f "$EXE.exe" ] && EXE="$EXE.exe"
 [ -x "$EXE" ] || fail "PyInstaller produced no executable at $EXE"
-# Files the archive carries beside the executable: the spec writes LICENSE and THIRD_PARTY_LICENSES; add further
-# ones (e.g. shell completions) to the folder here, before it is checked and archived.
-for file in LICENSE THIRD_PARTY_LICENSES; do
+# Files the archive carries beside the executable: the spec writes LICENSE and THIRD_PARTY_LICENSES; the completion
+# scripts are the frozen binary's own `archon completion <shell>` (telemetry off, in a scratch home), so they complete
+# exactly this binary's commands. Never an install receipt: install.sh, install.ps1 and the Homebrew formula write
+# the one naming their channel, so the archive is the same for every channel. (tr: \r\n on Windows)
+mkdir "$WORK/out/$NAME/completions"
+for pair in bash:archon.bash zsh:_archon fish:archon.fish; do
+  ARCHON_HOME="$WORK/completion-home" DO_NOT_TRACK=1 "$EXE" completion "${pair%%:*}" | tr -d '\r' \
+    >"$WORK/out/$NAME/completions/${pair#*:}" || fail "the binary's 'archon completion ${pair%%:*}' failed"
+done
+for file in LICENSE THIRD_PARTY_LICENSES completions/archon.bash completions/_archon completions/archon.fish; do
   [ -s "$WORK/out/$NAME/$file" ] || fail "the binary's folder lacks $file"
 done
 

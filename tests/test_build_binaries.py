@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archon.install_channel import RECEIPT_NAME
 from tests.conftest import TEST_KEY, require_tool
 from tests.support.artefacts import REPO_ROOT, install_wheel
 from tests.support.binary import FROZEN_VERSION, FrozenArchon, pyz_modules, run_build_script
@@ -128,6 +129,52 @@ def test_the_archive_unpacks_to_a_working_binary(frozen_archon: FrozenArchon, tm
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"archon {FROZEN_VERSION}"
     assert "Build: binary" in result.stdout
+
+
+# The completion scripts every archive carries, as each shell's user folder names them (README), and the check
+# each shell offers without running the script.
+COMPLETIONS = {"bash": ("archon.bash", ["-n"]), "zsh": ("_archon", ["-n"]), "fish": ("archon.fish", ["--no-execute"])}
+
+
+def archive_names(frozen_archon: FrozenArchon) -> list[str]:
+    if frozen_archon.archive.name.endswith(".zip"):
+        with zipfile.ZipFile(frozen_archon.archive) as archive:
+            return archive.namelist()
+    with tarfile.open(frozen_archon.archive) as archive:
+        return archive.getnames()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="bash, zsh and fish syntax checks")
+@pytest.mark.parametrize("shell", sorted(COMPLETIONS))
+def test_the_archive_carries_each_completion_script_valid_in_its_shell(
+    frozen_archon: FrozenArchon, tmp_path: Path, shell: str
+) -> None:
+    """The frozen binary wrote them (`archon completion <shell>`), so they complete exactly its commands."""
+    name, check = COMPLETIONS[shell]
+    folder = unpack(frozen_archon, tmp_path / "unpacked") / f"archon-{frozen_archon.target}"
+    script = folder / "completions" / name
+    printed = frozen_archon.run("completion", shell, home=tmp_path / "home", env={"DO_NOT_TRACK": "1"})
+    assert printed.returncode == 0, printed.stderr
+    assert script.read_text(encoding="utf-8") == printed.stdout
+    assert "_ARCHON_COMPLETE" in printed.stdout
+    result = subprocess.run(
+        [require_tool(shell), *check, str(script)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_the_archive_is_the_same_for_every_channel_it_holds_no_install_receipt(frozen_archon: FrozenArchon) -> None:
+    """install.sh, install.ps1 and the Homebrew formula write the receipt that names their channel; an archive
+    carrying one would make every copy of it claim that channel (archon/install_channel.py)."""
+    names = archive_names(frozen_archon)
+    top = f"archon-{frozen_archon.target}"
+    assert sorted(n for n in names if n.startswith(f"{top}/completions/")) == sorted(
+        f"{top}/completions/{name}" for name, _ in COMPLETIONS.values()
+    )
+    assert [n for n in names if n.rstrip("/").rsplit("/", 1)[-1] == RECEIPT_NAME] == []
+    assert not (frozen_archon.folder / RECEIPT_NAME).exists()
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,18 @@
 """.github/workflows/ci.yml and release.yml: valid (GitHub's schema), clean under zizmor (offline, every persona),
 and shaped as the release design requires: a gate before anything is built or published, the script builds (inside
 manylinux_2_28 on Linux, smoke-tested on debian:11), only its step sees the secrets, least permissions, pinned
-actions and images, locked installs on patch-pinned Pythons, trusted publishing to the package index.
+actions and images, locked installs on patch-pinned Pythons, trusted publishing to the package index, the installers
+attached to every release, and the Homebrew formula checked with brew and pushed to the tap for final releases only.
+
+Nothing here runs GitHub Actions: these tests read the workflow files (and run the tap push's credential helper with
+git, as the push step would); what the jobs do on GitHub's runners is checked only there.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,6 +38,12 @@ IMAGE_PINNED = re.compile(r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$"
 # since `cond && ''` is falsy and would fall through.
 RELEASE_ENVIRONMENT = "${{ github.ref_type == 'tag' && 'release' || '' }}"
 REQUIRE_KEY = "${{ github.ref_type == 'tag' && '1' || '0' }}"
+# A final release: a tag the gate did not call a prerelease (packaging's is_prerelease, build_tools/release_version.py;
+# release tags are the version's normal form, v1.4.0rc1, so a '-' in the ref name says nothing).
+FINAL_RELEASE = "github.ref_type == 'tag' && needs.gate.outputs.prerelease == 'false'"
+HOMEBREW_JOBS = ("homebrew-check", "homebrew-push")
+INSTALLERS = ("scripts/install.sh", "scripts/install.ps1")
+TAP = "archon-cli/homebrew-tap"
 
 
 def load(path: Path) -> Any:
@@ -158,8 +169,9 @@ def test_permissions_are_read_only_except_on_the_publishing_jobs(release: Any, c
         "github-release": {"contents": "write", "id-token": "write", "attestations": "write"},
         "pypi": {"id-token": "write"},  # only the OIDC token: not even contents: read
     }
-    readers = ("tests", "gate", *BUILD_JOBS, "smoke-linux")
+    readers = ("tests", "gate", *BUILD_JOBS, "smoke-linux", *HOMEBREW_JOBS)
     assert [name for name in readers if granted[name] != {"contents": "read"}] == []
+    assert set(granted) == {*writers, *readers}
 
 
 def test_the_gate_runs_the_whole_suite_and_everything_else_needs_it(release: Any) -> None:
@@ -229,7 +241,9 @@ def test_the_build_matrices_cover_every_release_platform(release: Any) -> None:
     assert sorted(targets) == sorted(["linux-x86_64", "linux-arm64", "macos-arm64", "macos-x86_64", "windows-x86_64"])
 
 
-def test_the_script_builds_and_only_its_step_sees_the_secrets(release: Any, ci: Any) -> None:
+def test_the_script_builds_only_its_step_sees_the_posthog_secrets_and_only_the_tap_push_its_token(
+    release: Any, ci: Any
+) -> None:
     build_steps = [(job, index, step) for job, index, step in steps(release) if BUILD_STEP in step.get("run", "")]
     assert [(job, step["name"]) for job, _, step in build_steps] == [
         (job, "Build wheel, sdist and binary (scripts/build-binaries.sh)") for job in BUILD_JOBS
@@ -242,6 +256,11 @@ def test_the_script_builds_and_only_its_step_sees_the_secrets(release: Any, ci: 
         assert env["ARCHON_REQUIRE_POSTHOG_KEY"] == REQUIRE_KEY
         assert env["VERSION"] == "${{ needs.gate.outputs.version }}"  # the gate's normalised version, everywhere
         expected += [("jobs", job, "steps", index, "env", name) for name in ("POSTHOG_PUBLIC_KEY", "POSTHOG_HOST")]
+
+    (push,) = [
+        i for i, step in enumerate(job_steps(release["jobs"]["homebrew-push"])) if "TAP_TOKEN" in step.get("env", {})
+    ]
+    expected.append(("jobs", "homebrew-push", "steps", push, "env", "TAP_TOKEN"))
 
     secret_paths = [path for path, text in scalars(release) if "secrets." in text]
     assert sorted(secret_paths) == sorted(expected)
@@ -257,12 +276,14 @@ def test_only_tag_runs_use_the_release_environment_and_pypi_its_own(release: Any
         "build-linux": RELEASE_ENVIRONMENT,
         "build": RELEASE_ENVIRONMENT,
         "pypi": {"name": "pypi", "url": "https://pypi.org/project/archon-cli/"},
+        # the tap token alone, not the release environment's PostHog secrets (least privilege; docs/release.md)
+        "homebrew-push": {"name": "homebrew-tap", "url": f"https://github.com/{TAP}"},
     }
     assert release["jobs"]["pypi"]["if"] == "github.ref_type == 'tag'"
 
 
 def test_nothing_builds_artefacts_outside_the_script(release: Any) -> None:
-    inline = re.compile(r"python -m build|pyinstaller|PyInstaller|hatch build|pip wheel|uv build")
+    inline = re.compile(r"python -m build(?![\w.])|pyinstaller|PyInstaller|hatch build|pip wheel|uv build")
     assert [step["name"] for _, _, step in steps(release) if inline.search(step.get("run", ""))] == []
 
 
@@ -278,6 +299,27 @@ def test_the_pypi_job_checks_strictly_then_publishes_with_the_pinned_action(rele
     assert "--require-hashes" in runs(pypi)  # twine from uv.lock's publish group, exported by the gate
     assert "sha256sum --check --strict SHA256SUMS" in runs(pypi)
     assert not any("password" in step.get("with", {}) for step in job_steps(pypi))  # trusted publishing, no token
+
+
+def test_the_github_release_attaches_the_installers_under_the_sums_and_the_attestation(release: Any) -> None:
+    """README and docs/release.md promise .../releases/latest/download/install.sh: the tag's scripts/ files,
+    copied into release/ before SHA256SUMS is written, so the sums and the attestation (release/*) cover them."""
+    job = release["jobs"]["github-release"]
+    names = [step.get("uses", "").split("@")[0] for step in job_steps(job)]
+    assert names.index("actions/checkout") < names.index("actions/download-artifact")  # checkout empties the folder
+    (checkout,) = [step for step in job_steps(job) if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"] == {"persist-credentials": False, "sparse-checkout": "scripts"}
+    (collect,) = [step for step in job_steps(job) if "sha256sum -- * > SHA256SUMS" in step.get("run", "")]
+    script = collect["run"]
+    copy = f"cp {' '.join(INSTALLERS)} release/"
+    assert copy in script
+    assert script.index(copy) < script.index("sha256sum -- * > SHA256SUMS")
+    assert all((REPO_ROOT / path).is_file() for path in INSTALLERS)
+    targets = [
+        entry["target"] for name in BUILD_JOBS for entry in release["jobs"][name]["strategy"]["matrix"]["include"]
+    ]
+    files = len(targets) + 2 + len(INSTALLERS) + 1  # the archives, the wheel and the sdist, the installers, the sums
+    assert f'test "$(ls release | wc -l)" -eq {files}' in script
 
 
 def test_the_github_release_checksums_attests_every_file_and_marks_prereleases(release: Any) -> None:
@@ -303,3 +345,110 @@ def test_release_artefacts_carry_the_distribution_name(release: Any) -> None:
     ]
     assert len(uploads) == 2
     assert all("dist/archon_cli-*.whl" in path and "dist/archon_cli-*.tar.gz" in path for path in uploads)
+
+
+# --- Homebrew ---------------------------------------------------------------------------------------------------
+
+
+def test_the_homebrew_jobs_run_for_final_release_tags_only_after_the_release(release: Any) -> None:
+    jobs = release["jobs"]
+    assert set(jobs["homebrew-check"]["needs"]) == {"gate", "github-release"}  # the published SHA256SUMS
+    assert set(jobs["homebrew-push"]["needs"]) == {"gate", "homebrew-check"}  # only a formula brew installed
+    for name in HOMEBREW_JOBS:
+        assert jobs[name]["if"] == FINAL_RELEASE, name
+
+
+def test_the_homebrew_check_installs_and_tests_the_rendered_formula_on_both_macs(release: Any) -> None:
+    job = release["jobs"]["homebrew-check"]
+    assert job["runs-on"] == "${{ matrix.runner }}"
+    assert job["strategy"]["matrix"] == {"runner": ["macos-15", "macos-15-intel"]}
+    text = runs(job)
+    for line in (
+        'gh release download "$GITHUB_REF_NAME" --pattern SHA256SUMS --dir release',
+        "python -m build_tools.homebrew_formula --version",
+        "--sums release/SHA256SUMS --output formula/archon.rb",
+        "brew tap-new --no-git archon-cli/release-check",
+        "brew install archon-cli/release-check/archon",
+        "brew test archon-cli/release-check/archon",
+        'grep -Fx "Install method: homebrew" version.txt',
+    ):
+        assert line in text, line
+    (download,) = [step for step in job_steps(job) if "gh release download" in step.get("run", "")]
+    assert download["env"] == {"GH_TOKEN": "${{ github.token }}", "GH_REPO": "${{ github.repository }}"}
+
+
+def push_step(release: Any) -> dict[str, Any]:
+    """The one step of the tap job that holds the token."""
+    (step,) = [step for step in job_steps(release["jobs"]["homebrew-push"]) if "TAP_TOKEN" in step.get("env", {})]
+    return step
+
+
+def test_the_tap_push_renders_the_same_formula_and_pushes_only_it(release: Any) -> None:
+    job = release["jobs"]["homebrew-push"]
+    assert job["runs-on"].startswith("ubuntu-")
+    check_render = [line for line in runs(release["jobs"]["homebrew-check"]).splitlines() if "homebrew_formula" in line]
+    push_render = [line for line in runs(job).splitlines() if "homebrew_formula" in line]
+    assert push_render == check_render  # the formula brew installed and tested, rendered again from the same sums
+    text = push_step(release)["run"]
+    assert f"git clone --depth 1 https://github.com/{TAP}.git tap" in text  # public: no token to clone
+    assert "cp formula/archon.rb tap/Formula/archon.rb" in text
+    assert "git add Formula/archon.rb" in text
+    assert "git diff --cached --quiet" in text  # an unchanged formula is no commit
+
+
+def test_the_tap_token_reaches_git_only_through_a_credential_helper_reading_the_environment(release: Any) -> None:
+    """Never in argv (the helper's text names the variable; the shell git runs expands it), never in .git/config,
+    a remote URL or an extra header."""
+    step = push_step(release)
+    assert step["env"]["TAP_TOKEN"] == "${{ secrets.HOMEBREW_TAP_TOKEN }}"  # noqa: S105 - the secret's name
+    text = step["run"]
+    quoted = re.findall(r"'[^']*'", text)
+    outside = re.sub(r"'[^']*'", "''", text)
+    assert "TAP_TOKEN" not in outside  # every mention is inside single quotes: no shell expands it into an argument
+    assert [q for q in quoted if "TAP_TOKEN" in q] == [
+        """'!f() { echo username=x-access-token; echo "password=${TAP_TOKEN}"; }; f'"""
+    ]
+    for leak in ("git config", "remote set-url", "extraheader", "@github.com", "GIT_ASKPASS", "--global"):
+        assert leak not in text, leak
+    (push,) = [line for line in text.splitlines() if " push " in line]
+    assert push.strip().startswith("git -c credential.helper= -c credential.helper=")  # no runner helper first
+
+
+def test_the_tap_credential_helper_answers_git_with_the_token_from_the_environment(
+    release: Any, tmp_path: Path
+) -> None:
+    """The push line's own -c options, given to `git credential fill` as git push would use them."""
+    (push,) = [line for line in push_step(release)["run"].splitlines() if " push " in line]
+    argv = shlex.split(push)
+    options = argv[1 : argv.index("push")]
+    token = "github_pat_11AAAA0000test_token_value"  # noqa: S105 - not a credential; a value to find
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update({"TAP_TOKEN": token, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)})
+    result = subprocess.run(
+        ["git", *options, "credential", "fill"],
+        input=f"protocol=https\nhost=github.com\npath={TAP}.git\n\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert token not in " ".join(options)
+    assert {"username=x-access-token", f"password={token}"} <= set(result.stdout.splitlines())
+
+
+# --- ci.yml's Windows installer job ------------------------------------------------------------------------------
+
+
+def test_ci_runs_the_powershell_installer_end_to_end_on_windows(ci: Any) -> None:
+    job = ci["jobs"]["windows-installer"]
+    assert job["runs-on"] == "windows-2025"
+    (python,) = [s for s in job_steps(job) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert re.fullmatch(r"3\.\d+\.\d+", python["with"]["python-version"])
+    (test,) = [s for s in job_steps(job) if "pytest" in s.get("run", "")]
+    assert test["shell"] == "bash"
+    assert test["env"] == {"PYTHON": "python", "CI": "true"}  # CI: a missing PowerShell fails, never skips
+    assert ". scripts/_venv.sh" in test["run"]  # from uv.lock, like every other job
+    assert '"$VENV_BIN/pytest" -m slow tests/e2e/test_install_ps1.py -rs' in test["run"]
+    assert (REPO_ROOT / "tests" / "e2e" / "test_install_ps1.py").is_file()

@@ -13,9 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archon import bundled_build
+from archon.install_channel import BUILD_DEFAULTS
 from build_tools.constants import (
     DEFAULT_POSTHOG_HOST,
     GENERATED_HEADER,
+    INSTALL_METHODS,
     SDIST_COMMIT_FILE,
     BuildConstants,
     BuildConstantsError,
@@ -50,7 +53,6 @@ def make(**overrides: Any) -> BuildConstants:
         "git_commit": "0123abcd",
         "posthog_key": KEY,
         "posthog_host": "https://telemetry.example.org",
-        "install_method": "pip",
     }
     values.update(overrides)
     return BuildConstants(**values)
@@ -79,7 +81,6 @@ def from_env(env: Mapping[str, str], **kwargs: Any) -> tuple[BuildConstants, lis
     options: dict[str, Any] = {
         "is_binary": False,
         "version": "0.1.0",
-        "default_install_method": "pip",
         "commit_of": lambda: "feedbeef",
     }
     options.update(kwargs)
@@ -248,18 +249,34 @@ def test_commits_must_be_8_lowercase_hex_or_unknown(commit: str) -> None:
         validate(make(git_commit=commit))
 
 
-def test_install_method_comes_from_a_closed_list() -> None:
-    for method in ("source", "pip", "binary", "homebrew", "curl"):
-        validate(make(install_method=method))
-    with pytest.raises(BuildConstantsError, match="ARCHON_INSTALL_METHOD"):
-        validate(make(install_method="apt"))
+def test_the_install_method_is_the_kind_of_artefact_and_nothing_else() -> None:
+    """The channel (curl, homebrew, pipx, uv) is decided at run time from what the installer left behind
+    (archon/install_channel.py); the build only says wheel or binary."""
+    assert make(is_binary=True).install_method == "binary"
+    assert make(is_binary=False).install_method == "pip"
+
+
+def test_the_build_vocabulary_is_the_one_archon_accepts_from_a_build() -> None:
+    assert INSTALL_METHODS == BUILD_DEFAULTS
+    assert bundled_build.BUNDLED_INSTALL_METHOD in INSTALL_METHODS  # the committed development module: source
+
+
+@pytest.mark.parametrize("value", ["homebrew", "curl", "pipx", "snap", "binary", "pip", ""])
+@pytest.mark.parametrize("is_binary", [True, False])
+def test_archon_install_method_no_longer_changes_anything(value: str, is_binary: bool) -> None:
+    """`ARCHON_INSTALL_METHOD=homebrew ./scripts/build-binaries.sh` used to stamp every copy of the archive
+    homebrew (and fail the script's own smoke test); the variable is gone: ignored, whatever its value."""
+    plain, plain_warnings = from_env({}, is_binary=is_binary)
+    stamped, stamped_warnings = from_env({"ARCHON_INSTALL_METHOD": value}, is_binary=is_binary)
+    assert (stamped, stamped_warnings) == (plain, plain_warnings)
+    assert render(stamped) == render(plain)
 
 
 # --- rendering ------------------------------------------------------------------------------------------------
 
 
 def test_render_writes_the_six_constants_as_literals_under_a_generated_header() -> None:
-    constants = make(is_binary=True, install_method="binary")
+    constants = make(is_binary=True)
     source = render(constants)
     assert source.splitlines()[0] == GENERATED_HEADER
     assert literal_assignments(source) == {
@@ -354,15 +371,15 @@ def test_a_missing_key_warns_and_builds_a_telemetry_free_artefact(flag: str) -> 
 
 
 def test_defaults_apply_when_the_environment_is_empty() -> None:
-    constants, _ = from_env({}, is_binary=True, default_install_method="binary")
+    constants, _ = from_env({}, is_binary=True)
     assert constants == BuildConstants(
         is_binary=True,
         version="0.1.0",
         git_commit="feedbeef",
         posthog_key="",
         posthog_host=DEFAULT_POSTHOG_HOST,
-        install_method="binary",
     )
+    assert constants.install_method == "binary"
 
 
 def test_environment_values_are_normalised() -> None:
@@ -372,7 +389,6 @@ def test_environment_values_are_normalised() -> None:
             "POSTHOG_HOST": "https://telemetry.example.org/",
             "VERSION": "v2.3.4-rc.1",
             "GIT_COMMIT": "0123456789ABCDEF0123456789abcdef01234567",
-            "ARCHON_INSTALL_METHOD": "homebrew",
         },
         commit_of=lambda: pytest.fail("GIT_COMMIT was given; git must not be asked"),
     )
@@ -381,7 +397,6 @@ def test_environment_values_are_normalised() -> None:
     assert constants.posthog_host == "https://telemetry.example.org"
     assert constants.version == "0.1.0"  # the caller resolves the version (resolve_version); VERSION is not read
     assert constants.git_commit == "01234567"
-    assert constants.install_method == "homebrew"
 
 
 @pytest.mark.parametrize(
@@ -390,7 +405,6 @@ def test_environment_values_are_normalised() -> None:
         ({"POSTHOG_PUBLIC_KEY": "phx_0123456789abcdefghijkl"}, "personal"),
         ({"POSTHOG_HOST": "http://telemetry.example.org"}, "https://"),
         ({"GIT_COMMIT": "nothex!!"}, "GIT_COMMIT"),
-        ({"ARCHON_INSTALL_METHOD": "snap"}, "ARCHON_INSTALL_METHOD"),
     ],
 )
 def test_bad_environment_values_are_refused(env: dict[str, str], fragment: str) -> None:

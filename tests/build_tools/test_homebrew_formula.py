@@ -1,10 +1,12 @@
 """build_tools/homebrew_formula.py: the formula is valid Ruby (``ruby -c``), names the right archive and sha256 on
 each platform, and, run under a small stand-in for Homebrew's formula DSL on the real release archive, installs an
-archon that says ``Install method: homebrew``, with completion scripts, and passes its own ``test do`` block.
+archon that says ``Install method: homebrew``, with the archive's completion scripts, and passes its own ``test do``
+block.
 
-The stand-in is not Homebrew: it implements only the DSL calls the formula makes, as Homebrew documents them
-(``Pathname#install`` moves files in, ``install_symlink``, ``generate_completions_from_executable`` runs
-``archon completion <shell>``). release.yml's tap job runs ``brew install`` and ``brew test`` for real on macOS.
+The stand-in is not Homebrew: it implements only the DSL calls the formula makes, as Homebrew's own code does them
+(Library/Homebrew/extend/pathname.rb: ``Pathname#install`` moves files in, a hash renames them; ``install_symlink``;
+formula.rb: the ``bash_completion``, ``zsh_completion`` and ``fish_completion`` folders). release.yml's
+``homebrew-check`` job runs ``brew install`` and ``brew test`` for real on macOS; nothing here runs Homebrew.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ $os, $cpu, $formula, $stage, $prefix, $testpath = ARGV
 class Pathname
   def install(*sources)
     mkpath
-    sources.flatten.each { |source| FileUtils.mv(source.to_s, (self / File.basename(source.to_s)).to_s) }
+    sources.each do |source|
+      pairs = source.is_a?(Hash) ? source : [source].flatten.to_h { |s| [s, File.basename(s.to_s)] }
+      pairs.each { |from, name| FileUtils.mv(from.to_s, (self / name).to_s) }
+    end
   end
 
   def install_symlink(*targets)
@@ -70,18 +75,11 @@ class Formula
   def prefix = Pathname($prefix)
   def libexec = prefix / "libexec"
   def bin = prefix / "bin"
+  def bash_completion = prefix / "etc/bash_completion.d"
+  def zsh_completion = prefix / "share/zsh/site-functions"
+  def fish_completion = prefix / "share/fish/vendor_completions.d"
   def buildpath = Pathname($stage)
   def testpath = Pathname($testpath)
-
-  def generate_completions_from_executable(*command)
-    { "bash" => "etc/bash_completion.d/archon", "zsh" => "share/zsh/site-functions/_archon",
-      "fish" => "share/fish/vendor_completions.d/archon.fish" }.each do |shell, path|
-      output = IO.popen({ "SHELL" => shell }, [*command.map(&:to_s), shell], &:read)
-      raise "#{command.join(' ')} #{shell} failed" unless $?.success?
-      (prefix / path).dirname.mkpath
-      (prefix / path).write(output)
-    end
-  end
 
   def shell_output(command)
     output = `#{command}`
@@ -251,8 +249,14 @@ def test_the_formula_installs_the_real_archive_as_a_homebrew_archon(
     )
     assert "Install method: homebrew" in version.stdout.splitlines()
     assert "Upgrade: brew upgrade archon" in version.stdout.splitlines()
-    bash_script = prefix / "etc" / "bash_completion.d" / "archon"
-    assert "complete -o default -F _archon_completion archon" in bash_script.read_text()
-    check = subprocess.run(["bash", "-n", str(bash_script)], capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stderr
-    assert (stage / ".archon-home").is_dir()  # archon ran (for the completions) in a home of the build's own
+    shipped = frozen_archon.folder / "completions"
+    installed = {
+        "etc/bash_completion.d/archon": "archon.bash",
+        "share/zsh/site-functions/_archon": "_archon",
+        "share/fish/vendor_completions.d/archon.fish": "archon.fish",
+    }
+    for path, name in installed.items():
+        assert (prefix / path).read_bytes() == (shipped / name).read_bytes(), path
+    assert "complete -o default -F _archon_completion archon" in (prefix / "etc/bash_completion.d/archon").read_text()
+    assert list((prefix / "libexec" / "completions").iterdir()) == []  # moved out; brew's cleaner prunes it
+    assert list(stage.iterdir()) == []  # all went to libexec, and archon never ran there (no .archon-home)
