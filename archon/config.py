@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archon.errors import ConfigError
 from archon.private_files import FileRefusal, RefusedFile, read_regular_file, untrusted_directory, write_atomic
@@ -63,13 +63,18 @@ _PROBLEM_TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class ConfigState:
-    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``problem`` is set."""
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class ConfigState(NamedTuple):
+    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``problem`` is set.
+
+    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
+    """
 
     path: Path
     exists: bool
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = _NOTHING
     problem: ConfigProblem | None = None
     detail: str | None = None
     """The system's or the YAML parser's own words for the problem (``Permission denied``), if any."""

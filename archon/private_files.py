@@ -23,10 +23,9 @@ import contextlib
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from archon.paths import ArchonPaths
@@ -98,9 +97,11 @@ _DISTRUST_TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class Untrusted:
-    """A directory archon will not use, and why."""
+class Untrusted(NamedTuple):
+    """A directory archon will not use, and why.
+
+    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
+    """
 
     path: Path
     reason: Distrust

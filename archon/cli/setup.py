@@ -14,7 +14,6 @@ import typer
 from archon.cli.context import NullSink, get_app
 from archon.config import set_config_value
 from archon.errors import UsageError
-from archon.install_channel import current_installation
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName, detect_providers
 
 __all__ = ["app", "setup"]
@@ -83,6 +82,7 @@ def setup(
     set_config_value(config_path, (DEFAULT_ASSISTANT_KEY,), chosen)
     typer.echo(f"Default assistant: {chosen} ({how}), saved to {config_path}")
     if not isinstance(application.telemetry, NullSink):  # detect the channel only for a run that records
+        from archon.install_channel import current_installation  # only a run that records needs it
         from archon.telemetry.schema import SetupCompleted  # startup time: the event schema, see archon.cli.app
 
         install_method = current_installation(application.build).channel  # its name only, never a path

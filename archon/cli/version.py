@@ -3,11 +3,15 @@ key, and never looks for a newer version: archon does not call home for that."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from archon.buildinfo import BuildInfo
 from archon.cli.context import get_app
-from archon.install_channel import Installation, InstallChannel, current_installation
+
+if TYPE_CHECKING:  # archon.install_channel is loaded only by `version` and `--version` (see pyproject's TID253)
+    from archon.install_channel import Installation, InstallChannel
 
 __all__ = ["INSTALL_PS1_URL", "INSTALL_SH_URL", "render_version", "upgrade_hint", "version"]
 
@@ -39,6 +43,8 @@ def upgrade_hint(installation: Installation, platform: str) -> str:
 
 def render_version(build: BuildInfo, installation: Installation | None = None) -> str:
     """The text of ``archon version`` (and ``archon --version``); ``installation`` defaults to this process's."""
+    from archon.install_channel import current_installation
+
     installation = installation or current_installation(build)
     key = "embedded" if build.key_embedded else "none (development build)"
     return "\n".join(

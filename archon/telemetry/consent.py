@@ -22,9 +22,8 @@ what was not understood); ``archon.cli`` words it. Nothing here reads the disk o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from archon.config import ConfigState
 from archon.private_files import Untrusted
@@ -87,11 +86,13 @@ class ConfigSetting(StrEnum):
     """Unreadable or malformed config, or a ``telemetry.enabled`` that is not true or false."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Consent:
+class Consent(NamedTuple):
     """The decision and the rule that made it, as values. ``enabled`` means events are recorded to be sent;
     ``local_only`` means they are recorded and kept here (``enabled`` is then False, so whatever does not know
-    about local-only mode treats it as off)."""
+    about local-only mode treats it as off).
+
+    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
+    """
 
     enabled: bool
     source: ConsentSource
