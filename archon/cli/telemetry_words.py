@@ -223,6 +223,6 @@ def deletion_request_lines(report: ResetReport) -> list[str]:
         return ["There was no anonymous id to remove."]
     return [
         f"Removed the anonymous id {report.distinct_id}.",
-        "Events already sent under it stay on the server until its retention ends (1 year). To have them deleted",
-        f"sooner, ask the project with that id (nothing else is needed): {DELETION_URL}",
+        "Events already sent under it stay on the server for as long as the project's PostHog plan keeps them. To",
+        f"have them deleted sooner, ask the project with that id (nothing else is needed): {DELETION_URL}",
     ]
