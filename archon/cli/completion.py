@@ -25,7 +25,7 @@ from typer.completion import shell_complete
 
 from archon.runtime import ENV_ARCHON_COMPLETE
 
-__all__ = ["COMPLETE_VAR", "PROG_NAME", "Shell", "answer", "app", "completion", "is_completion_request"]
+__all__ = ["COMPLETE_VAR", "PROG_NAME", "Shell", "answer", "app", "completion"]
 
 PROG_NAME = "archon"
 COMPLETE_VAR = ENV_ARCHON_COMPLETE  # the variable Typer's scripts set: `_{PROG_NAME}_COMPLETE`, upper case
@@ -45,11 +45,6 @@ class Shell(StrEnum):
     bash = "bash"
     zsh = "zsh"
     fish = "fish"
-
-
-def is_completion_request(env: Mapping[str, str]) -> bool:
-    """True when a shell's completion script started this process (a TAB press), not a user."""
-    return bool(env.get(COMPLETE_VAR))
 
 
 def answer(app: typer.Typer, env: Mapping[str, str]) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, write_atomic
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name, list_entries, read_events
-from archon.telemetry.outbox.store import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
+from archon.telemetry.outbox.store import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, drop_oldest
 
 __all__ = ["LOCAL_DISTINCT_ID", "LocalEvents"]
 
@@ -60,15 +60,9 @@ class LocalEvents:
         entries = list_entries(self._directory)
         count, size = len(entries), sum(entry.size for entry in entries)
         if count > self.max_events or size > self.max_bytes:
-            keep_events = self.max_events - max(1, self.max_events // TRIM_FRACTION)
-            keep_bytes = self.max_bytes - max(1, self.max_bytes // TRIM_FRACTION)
-            for entry in entries:
-                if count <= keep_events and size <= keep_bytes:
-                    break
-                with contextlib.suppress(FileNotFoundError):  # another process trimmed it first
-                    (self._directory / entry.name).unlink()
-                count -= 1
-                size -= entry.size
+            _, count, size = drop_oldest(
+                self._directory, entries, count=count, size=size, max_events=self.max_events, max_bytes=self.max_bytes
+            )
         return self.max_events - count, self.max_bytes - size
 
     def events(self) -> list[StoredEvent]:

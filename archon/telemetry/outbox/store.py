@@ -48,12 +48,35 @@ from archon.telemetry.outbox.event_file import (
 if TYPE_CHECKING:
     from archon.telemetry.outbox.counters import DeliveryCounters
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox", "drop_oldest"]
 
 DEFAULT_MAX_EVENTS = 1000
 DEFAULT_MAX_BYTES = 1024 * 1024
 TRIM_FRACTION = 10
 """A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
+
+
+def drop_oldest(
+    directory: Path, entries: list[Entry], *, count: int, size: int, max_events: int, max_bytes: int
+) -> tuple[int, int, int]:
+    """Delete the oldest of ``entries`` (event files in ``directory``) until ``count`` events of ``size`` bytes are
+    a tenth below the bounds, so the next appends have room and do not each pay for a trim.
+
+    Returns how many were deleted, and the count and size left. A file already gone (claimed by the flusher, or
+    trimmed by another process) is not counted as deleted, but no longer counts toward the bound either.
+    """
+    keep_events = max_events - max(1, max_events // TRIM_FRACTION)
+    keep_bytes = max_bytes - max(1, max_bytes // TRIM_FRACTION)
+    dropped = 0
+    for entry in entries:
+        if count <= keep_events and size <= keep_bytes:
+            break
+        with contextlib.suppress(FileNotFoundError):
+            (directory / entry.name).unlink()
+            dropped += 1
+        count -= 1
+        size -= entry.size
+    return dropped, count, size
 
 
 class Claim(NamedTuple):
@@ -146,20 +169,10 @@ class Outbox:
             if not self._over(count, size):  # another process trimmed first
                 outcome = (0, count, size)
                 return state
-            # Trim below the bound, so the next appends have room and do not each pay for a trim.
-            keep_events = self.max_events - max(1, self.max_events // TRIM_FRACTION)
-            keep_bytes = self.max_bytes - max(1, self.max_bytes // TRIM_FRACTION)
-            dropped = 0
-            for entry in waiting:
-                if count <= keep_events and size <= keep_bytes:
-                    break
-                with contextlib.suppress(FileNotFoundError):  # claimed by the flusher meanwhile
-                    (self.paths.outbox / entry.name).unlink()
-                    dropped += 1
-                count -= 1
-                size -= entry.size
-            outcome = (dropped, count, size)
-            return replace(state, dropped_overflow=state.dropped_overflow + dropped)
+            outcome = drop_oldest(
+                self.paths.outbox, waiting, count=count, size=size, max_events=self.max_events, max_bytes=self.max_bytes
+            )
+            return replace(state, dropped_overflow=state.dropped_overflow + outcome[0])
 
         return None if update_counters(self.paths, drop) is None else outcome
 
