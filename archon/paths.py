@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+
+from archon.value import Value
 
 __all__ = ["ArchonPaths"]
 
 
-class ArchonPaths(NamedTuple):
+class ArchonPaths(Value):
     """Every file under the archon home (``~/.archon`` or ``$ARCHON_HOME``).
 
-    A ``NamedTuple``, not a dataclass: it is built on every start, where creating a frozen dataclass costs
-    ~0.35 ms, a NamedTuple ~0.05 ms (docs/performance.md, "Start-up").
+    A :class:`~archon.value.Value`: it is defined and built on every start (see that module).
     """
 
     home: Path

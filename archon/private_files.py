@@ -23,9 +23,10 @@ import contextlib
 import errno
 import os
 import stat
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal
+
+from archon.value import Value
 
 if TYPE_CHECKING:
     from archon.paths import ArchonPaths
@@ -59,13 +60,12 @@ _CHECKS_OWNERS = os.name == "posix"
 """Owner and mode bits mean something on POSIX only (on Windows access is decided by ACLs, not checked here)."""
 
 
-class FileRefusal(StrEnum):
-    """Why :func:`read_regular_file` refused a file without reading it."""
+FileRefusal = Literal["symlink", "not-regular", "too-large"]
+"""Why :func:`read_regular_file` refused a file without reading it. ``not-regular``: a FIFO, a socket, a device or
+a directory, which opening or reading could block or never end.
 
-    SYMLINK = "symlink"
-    NOT_REGULAR = "not-regular"
-    """A FIFO, a socket, a device or a directory: opening or reading it could block or never end."""
-    TOO_LARGE = "too-large"
+Plain strings (``Literal``), not an enum: this module is loaded by every command, and defining an enum costs ~0.2 ms
+(the same holds for the other value types here; see :mod:`archon.value`)."""
 
 
 class RefusedFile(OSError):
@@ -77,31 +77,21 @@ class RefusedFile(OSError):
         self.reason = reason
 
 
-class Distrust(StrEnum):
-    """Why a directory must not be used as this user's private one."""
+Distrust = Literal["not-owned", "writable-by-others", "symlink", "not-a-directory"]
+"""Why a directory must not be used as this user's private one: it belongs to another user; its group or everyone
+may create, rename and delete entries in it; it is a symbolic link where archon keeps a directory of its own; it is
+not a directory."""
 
-    NOT_OWNED = "not-owned"
-    """It belongs to another user."""
-    WRITABLE_BY_OTHERS = "writable-by-others"
-    """Its group or everyone may create, rename and delete entries in it."""
-    SYMLINK = "symlink"
-    """A symbolic link where archon keeps a directory of its own."""
-    NOT_A_DIRECTORY = "not-a-directory"
-
-
-_DISTRUST_TEXT = {
-    Distrust.NOT_OWNED: "is owned by another user",
-    Distrust.WRITABLE_BY_OTHERS: "is writable by other users",
-    Distrust.SYMLINK: "is a symbolic link, not a directory of archon's own",
-    Distrust.NOT_A_DIRECTORY: "is not a directory",
+_DISTRUST_TEXT: dict[Distrust, str] = {
+    "not-owned": "is owned by another user",
+    "writable-by-others": "is writable by other users",
+    "symlink": "is a symbolic link, not a directory of archon's own",
+    "not-a-directory": "is not a directory",
 }
 
 
-class Untrusted(NamedTuple):
-    """A directory archon will not use, and why.
-
-    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
-    """
+class Untrusted(Value):
+    """A directory archon will not use, and why."""
 
     path: Path
     reason: Distrust
@@ -125,15 +115,15 @@ def untrusted_directory(path: Path, *, follow_symlink: bool) -> Untrusted | None
         info = os.stat(path) if follow_symlink else os.lstat(path)
     except OSError:
         return None
-    reason = None
+    reason: Distrust | None = None
     if stat.S_ISLNK(info.st_mode):
-        reason = Distrust.SYMLINK
+        reason = "symlink"
     elif not stat.S_ISDIR(info.st_mode):
-        reason = Distrust.NOT_A_DIRECTORY
+        reason = "not-a-directory"
     elif info.st_uid != os.geteuid():
-        reason = Distrust.NOT_OWNED
+        reason = "not-owned"
     elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        reason = Distrust.WRITABLE_BY_OTHERS
+        reason = "writable-by-others"
     return None if reason is None else Untrusted(path, reason)
 
 
@@ -157,19 +147,19 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
     when it is not a small regular file, and ``OSError`` when it cannot be read.
     """
     if not _NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): look first
-        raise RefusedFile(path, FileRefusal.SYMLINK)
+        raise RefusedFile(path, "symlink")
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
-            raise RefusedFile(path, FileRefusal.SYMLINK) from exc
+            raise RefusedFile(path, "symlink") from exc
         raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RefusedFile(path, FileRefusal.NOT_REGULAR)
+            raise RefusedFile(path, "not-regular")
         if info.st_size > limit:
-            raise RefusedFile(path, FileRefusal.TOO_LARGE)
+            raise RefusedFile(path, "too-large")
         chunks: list[bytes] = []
         left = limit + 1
         while left > 0:
@@ -181,7 +171,7 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
     finally:
         os.close(fd)
     if left <= 0:  # it grew past the cap while being read
-        raise RefusedFile(path, FileRefusal.TOO_LARGE)
+        raise RefusedFile(path, "too-large")
     return b"".join(chunks)
 
 

@@ -16,20 +16,19 @@ import typer.main
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
 from archon.cli.context import Application, EventSink, NullSink, get_app
-from archon.cli.invocation import CommandPath, command_path
 from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
-from archon.cli.telemetry_words import first_run_notice, policy_notice
 from archon.cli.version import render_version, version
-from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
-from archon.private_files import untrusted_home
 from archon.runtime import ENV_ARCHON_COMPLETE, Runtime
 from archon.telemetry.consent import Consent, may_record, resolve_consent
-from archon.telemetry.first_run import mark_first_run_done, needs_first_run_notice
-from archon.telemetry.vocabulary import error_class, where
+from archon.telemetry.first_run import needs_first_run_notice
 
+# Only a run that needs them loads these (docs/performance.md, "Start-up"): the command path and the event
+# vocabularies only a run that records, the notice's words only the first run, config.yaml's reader only a run
+# that asks for consent.
 if TYPE_CHECKING:
+    from archon.cli.invocation import CommandPath
     from archon.telemetry.outbox.event_file import StoredEvent
     from archon.telemetry.recorder import PolicyNotice, Recorder
 
@@ -93,6 +92,8 @@ def _show_debug_event(event: StoredEvent) -> None:
 
 def _policy_notice(application: Application) -> Callable[[PolicyNotice], None]:
     def show(notice: PolicyNotice) -> None:
+        from archon.cli.telemetry_words import policy_notice
+
         typer.echo(policy_notice(notice, application.paths.consent_record), err=True)
 
     return show
@@ -110,6 +111,10 @@ def _records(path: CommandPath) -> bool:
 def _print_first_run_notice(application: Application, consent: Callable[[], Consent]) -> None:
     try:
         if needs_first_run_notice(application.paths):
+            from archon.cli.telemetry_words import first_run_notice
+            from archon.config_cache import read_telemetry_config
+            from archon.telemetry.first_run import mark_first_run_done
+
             decided = consent()
             config = decided.config
             paths = application.paths
@@ -136,6 +141,7 @@ def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> Non
 
 def _record_uncaught(sink: EventSink, exc: Exception) -> None:
     from archon.telemetry.schema import ErrorUncaught
+    from archon.telemetry.vocabulary import error_class, where
 
     sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
 
@@ -151,14 +157,16 @@ def _record_completed(sink: EventSink, path: CommandPath, *, exit_code: int, dur
 
 
 def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
-    command: Callable[[], object], application: Application, path: CommandPath
+    command: Callable[[], object], application: Application, path: CommandPath | None
 ) -> int:
-    """Run the command and map every outcome to an exit code. The only place errors become exit codes."""
+    """Run the command and map every outcome to an exit code. The only place errors become exit codes.
+
+    ``path`` is given only when this run records (and then names the command in its events)."""
     sink = application.telemetry
     runtime = application.runtime
-    recording = not isinstance(sink, NullSink)
+    recording = path is not None and not isinstance(sink, NullSink)
     try:
-        if recording:
+        if path is not None and recording:
             _record_started(sink, application.build, path)
         result = command()
     except typer.Exit as exc:
@@ -203,6 +211,18 @@ def _recorder(application: Application, consent: Consent) -> Recorder:
     )
 
 
+def _resolve_consent(application: Application) -> Consent:
+    """The consent decision for this run. Asked at most once, and only if something needs it: the environment
+    decides without reading config.yaml, and a build without a key reads it only for the first-run notice."""
+    from archon.config_cache import read_telemetry_config
+    from archon.private_files import untrusted_home
+
+    paths = application.paths
+    return resolve_consent(
+        application.runtime.env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)
+    )
+
+
 def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None) -> int:
     """Run archon with ``args`` and return the exit code. Every exception ends here.
 
@@ -214,20 +234,16 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
 
         return answer(app, runtime.env)
     application = Application(runtime=runtime, build=build or current_build())
-    paths = application.paths
-    # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
-    # and a build without a key reads it only for the first-run notice.
-    consent = functools.cache(
-        lambda: resolve_consent(
-            runtime.env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)
-        )
-    )
+    consent = functools.cache(lambda: _resolve_consent(application))
     root_command = typer.main.get_command(app)
-    path = command_path(root_command, argv)
-    recording = _records(path) and may_record(
-        consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug
-    )
-    recorder = _recorder(application, consent()) if recording else None
+    # Whether this run may record is asked first: it is the environment and, for a keyed build, one small cached
+    # file; only a run that may record has its command line parsed a second time to name the command.
+    path = None
+    if may_record(consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug):
+        from archon.cli.invocation import command_path
+
+        path = command_path(root_command, argv)
+    recorder = _recorder(application, consent()) if path is not None and _records(path) else None
     sink: EventSink = recorder or NullSink()
     application.telemetry = sink
     started = runtime.monotonic()
@@ -236,9 +252,9 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
         exit_code = _invoke(
             lambda: root_command.main(args=argv, prog_name="archon", standalone_mode=False, obj=application),
             application,
-            path,
+            path if recorder is not None else None,
         )
-        if recorder is not None:
+        if recorder is not None and path is not None:
             try:
                 duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
                 _record_completed(sink, path, exit_code=exit_code, duration_ms=duration_ms)

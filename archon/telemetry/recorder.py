@@ -35,7 +35,7 @@ from archon.config_cache import read_telemetry_config
 from archon.paths import ArchonPaths
 from archon.private_files import untrusted_home, write_atomic
 from archon.runtime import Runtime
-from archon.telemetry.consent import Consent, ConsentSource, resolve_consent
+from archon.telemetry.consent import Consent, resolve_consent
 from archon.telemetry.identity import ensure_identity, read_identity
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
@@ -213,7 +213,7 @@ class Recorder:
         """What the consent record allows of this build's policy; None when it allows everything, or when the
         consent is ``ARCHON_TELEMETRY=on`` (this build's policy, for this process). Read again if the record
         changed since."""
-        if consent.source is not ConsentSource.CONFIG:
+        if consent.source != "config":
             return None
         signature = _signature(self._paths.consent_record)
         if self._scope is None or self._scope[0] != signature:

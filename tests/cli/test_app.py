@@ -246,7 +246,7 @@ def test_an_opt_out_in_the_environment_never_reads_config_yaml(
     def never(where: object) -> ConfigState:
         raise AssertionError(f"{where} was read although the environment decides")
 
-    monkeypatch.setattr("archon.cli.app.read_telemetry_config", never)
+    monkeypatch.setattr("archon.config_cache.read_telemetry_config", never)
     monkeypatch.setattr("archon.config_cache.read_config", never)
     result = invoke("version", env=env, build=KEYED_BUILD)
     assert result.exit_code == 0, result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archon.config import ConfigProblem, ConfigState, read_config
-from archon.private_files import Distrust, Untrusted
+from archon.private_files import Untrusted
 from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
 
 CONFIG = Path("/archon-home/config.yaml")
@@ -24,13 +24,12 @@ def _config(enabled: object = None, *, problem: ConfigProblem | None = None) -> 
 ON = _config(True)
 OFF = _config(False)
 UNSET = _config()
-BROKEN = _config(problem=ConfigProblem.INVALID_YAML)
-DEFAULT, FROM_CONFIG = ConsentSource.DEFAULT, ConsentSource.CONFIG
-DNT, DISABLED, SWITCH = (
-    ConsentSource.DO_NOT_TRACK,
-    ConsentSource.ARCHON_TELEMETRY_DISABLED,
-    ConsentSource.ARCHON_TELEMETRY,
-)
+BROKEN = _config(problem="invalid-yaml")
+DEFAULT: ConsentSource = "default"
+FROM_CONFIG: ConsentSource = "config"
+DNT: ConsentSource = "DO_NOT_TRACK"
+DISABLED: ConsentSource = "ARCHON_TELEMETRY_DISABLED"
+SWITCH: ConsentSource = "ARCHON_TELEMETRY"
 
 # (env, config, enabled, source, has_problem)
 TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
@@ -103,14 +102,14 @@ def test_an_unknown_switch_value_is_kept_for_the_problem_report() -> None:
     consent = resolve_consent({"ARCHON_TELEMETRY": "sometimes"}, _never_read)
     assert (consent.enabled, consent.problem, consent.value) == (
         False,
-        ConsentProblem.VALUE_NOT_UNDERSTOOD,
+        "value-not-understood",
         "sometimes",
     )
 
 
 def test_a_non_boolean_setting_is_reported_as_not_understood() -> None:
     consent = resolve_consent({}, lambda: _config("yes"))
-    assert (consent.problem, consent.value) == (ConsentProblem.VALUE_NOT_UNDERSTOOD, "'yes'")
+    assert (consent.problem, consent.value) == ("value-not-understood", "'yes'")
 
 
 def test_malformed_config_file_resolves_off_and_says_why(tmp_path: Path) -> None:
@@ -118,9 +117,9 @@ def test_malformed_config_file_resolves_off_and_says_why(tmp_path: Path) -> None
     path.write_text("telemetry: {enabled: true\n", encoding="utf-8")
     consent = resolve_consent({}, lambda: read_config(path))
     assert not consent.enabled
-    assert consent.problem is ConsentProblem.CONFIG_UNUSABLE
+    assert consent.problem == "config-unusable"
     assert consent.config is not None
-    assert consent.config.problem is ConfigProblem.INVALID_YAML
+    assert consent.config.problem == "invalid-yaml"
 
 
 def test_config_written_true_resolves_on(tmp_path: Path) -> None:
@@ -157,9 +156,9 @@ LOCAL_TABLE: list[tuple[dict[str, str], ConfigState, bool, bool, ConsentSource, 
     ({}, _local(False), False, False, FROM_CONFIG, None),
     ({}, _local(False, enabled=True), False, True, FROM_CONFIG, None),
     # an older archon's `telemetry on` after `telemetry local`: local-only, which never sends, still decides
-    ({}, _local(True, enabled=True), True, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_WINS),
-    ({}, _local("yes"), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
-    ({}, _local("yes", enabled=True), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
+    ({}, _local(True, enabled=True), True, False, FROM_CONFIG, "local-only-wins"),
+    ({}, _local("yes"), False, False, FROM_CONFIG, "local-only-not-understood"),
+    ({}, _local("yes", enabled=True), False, False, FROM_CONFIG, "local-only-not-understood"),
     # the environment still decides first
     ({"DO_NOT_TRACK": "1"}, _local(True), False, False, DNT, None),
     ({"ARCHON_TELEMETRY_DISABLED": "1"}, _local(True), False, False, DISABLED, None),
@@ -185,7 +184,7 @@ def test_local_only_records_with_a_key_and_never_without() -> None:
 
 # -- the archon home must be the user's own ------------------------------------------------------------------
 
-UNTRUSTED = Untrusted(Path("/tmp/shared/archon-home"), Distrust.NOT_OWNED)
+UNTRUSTED = Untrusted(Path("/tmp/shared/archon-home"), "not-owned")
 
 
 def _untrusted() -> Untrusted:
@@ -211,12 +210,12 @@ def test_a_home_someone_else_controls_means_off_whatever_says_on(env: dict[str, 
     consent = resolve_consent(env, _never_read, home_trust=_untrusted)
     assert (consent.enabled, consent.source, consent.problem) == (
         False,
-        ConsentSource.ARCHON_HOME,
-        ConsentProblem.UNTRUSTED_HOME,
+        "archon-home",
+        "untrusted-home",
     )
     assert consent.untrusted == UNTRUSTED
 
 
 def test_a_home_of_ones_own_changes_nothing() -> None:
     consent = resolve_consent({}, lambda: ON, home_trust=lambda: None)
-    assert (consent.enabled, consent.source, consent.untrusted) == (True, ConsentSource.CONFIG, None)
+    assert (consent.enabled, consent.source, consent.untrusted) == (True, "config", None)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archon.config import ConfigProblem, ConfigState
+from archon.config import ConfigState
 from archon.workflows.assistant import choose_assistant
 
 
@@ -18,6 +18,6 @@ def test_the_assistant_is_the_workflows_then_the_configs_then_claude(tmp_path: P
     assert weird.provider == "claude"
     assert weird.warning is not None
     assert "defaultAssistant" in weird.warning
-    broken = choose_assistant(None, ConfigState(path=path, exists=True, problem=ConfigProblem.INVALID_YAML))
+    broken = choose_assistant(None, ConfigState(path=path, exists=True, problem="invalid-yaml"))
     assert broken.provider == "claude"
     assert broken.warning is not None
