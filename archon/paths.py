@@ -70,6 +70,11 @@ class ArchonPaths(Value):
         return self.telemetry_dir / "consent.json"
 
     @property
+    def consent_cache(self) -> Path:
+        """That the consent record covers this build's whole policy, kept so that checking needs no JSON."""
+        return self.telemetry_dir / ".consent-cache"
+
+    @property
     def policy_notice(self) -> Path:
         """Which policy change the "not consented to" notice was last shown for (shown once per change)."""
         return self.telemetry_dir / "policy-notice"

@@ -40,6 +40,7 @@ __all__ = [
     "RefusedFile",
     "Untrusted",
     "ensure_private_dir",
+    "file_signature",
     "read_regular_file",
     "temp_name",
     "untrusted_directory",
@@ -173,6 +174,17 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
     if left <= 0:  # it grew past the cap while being read
         raise RefusedFile(path, "too-large")
     return b"".join(chunks)
+
+
+def file_signature(path: Path) -> str | None:
+    """What identifies this version of the file at ``path`` (not followed if a symlink): device, inode, size, and
+    modification and change times in nanoseconds. Any write (archon's, which replaces the file, or an editor's)
+    changes it. None when there is no such file. Caches of what a file says are keyed by it."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
 
 
 def ensure_private_dir(path: Path) -> None:

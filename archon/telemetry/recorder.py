@@ -14,7 +14,13 @@ While consent comes from ``config.yaml``, only what the consent record allows is
 (:mod:`~archon.telemetry.consented_policy`): the event is filtered before it is stored, so ``inspect`` shows
 exactly what will go, and without a record nothing is recorded. When this build would send more than the record
 allows, ``notify`` is told once (per change of either policy; ``policy-notice`` remembers which) and the CLI prints
-the notice. Consent from ``ARCHON_TELEMETRY=on`` covers this build's policy, for this process: no record is read.
+the notice. A record found to hold exactly this build's policy is remembered
+(:mod:`~archon.telemetry.consent_cache`), so the runs after it need no JSON to know it. Consent from
+``ARCHON_TELEMETRY=on`` covers this build's policy, for this process: no record is read.
+
+Recording is on the path of every command while telemetry is on, so this module and what it loads are kept to what
+every recording run needs (docs/performance.md, "Recording": each module costs ~0.1 ms to load); local-only mode,
+the consent record, the policy and the flusher's launcher load only in the runs that use them.
 
 While consent comes from ``config.yaml``, a change to that file (``archon telemetry off`` in another terminal) is
 noticed before the next event, and so is a change to ``telemetry-id`` (``archon telemetry clear``) or to
@@ -24,39 +30,40 @@ cached old one. Each check is one ``stat``.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from archon.buildinfo import BuildInfo
-from archon.config_cache import read_telemetry_config
 from archon.paths import ArchonPaths
-from archon.private_files import untrusted_home, write_atomic
+from archon.private_files import file_signature, write_atomic
 from archon.runtime import Runtime
 from archon.telemetry.consent import Consent, resolve_consent
+from archon.telemetry.consent_cache import covers_this_build, remember_full_consent
 from archon.telemetry.identity import ensure_identity, read_identity
 from archon.telemetry.outbox.event_file import StoredEvent
-from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.schema import PRIVACY_PROPERTIES, CommonProperties, Event, PropertyValue
-from archon.telemetry.upload.launch import start_flusher
 from archon.timestamps import format_utc
+from archon.value import Value
 
-if TYPE_CHECKING:  # only a run whose consent comes from config.yaml loads these
+# What every recording run loads is above; the rest only the runs that need it load (docs/performance.md,
+# "Recording"): local-only mode, a consent record that may not cover this build, starting the flusher.
+if TYPE_CHECKING:
     from archon.telemetry.consent_record import RecordState
     from archon.telemetry.consented_policy import Addition, ConsentedPolicy
+    from archon.telemetry.outbox.local_events import LocalEvents
 
 __all__ = ["DEBUG_DISTINCT_ID", "PolicyNotice", "Recorder", "common_properties", "stored_event"]
 
 DEBUG_DISTINCT_ID = "debug-preview"
 """The distinct_id a debug preview shows when no identity exists (debug mode never creates one)."""
 
-_FileSignature = tuple[int, int, int] | None
+_FileSignature = str | None
 
 
-class PolicyNotice(NamedTuple):
+class PolicyNotice(Value):
     """Why some of what this build would send is not recorded (the CLI words it, once, on stderr)."""
 
     additions: tuple[Addition, ...]
@@ -109,14 +116,6 @@ def stored_event(
     )
 
 
-def _signature(path: os.PathLike[str]) -> _FileSignature:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-
-
 class Recorder:
     """Records this run's events (see the module docstring)."""
 
@@ -136,7 +135,7 @@ class Recorder:
         self._build = build
         self._show = show
         self._consent = consent
-        self._config_signature = _signature(paths.config)
+        self._config_signature = file_signature(paths.config)
         self._common = common_properties(build)
         self._distinct_id: str | None = None
         self._identity_signature: _FileSignature = None
@@ -158,11 +157,14 @@ class Recorder:
             _log_failure("telemetry: could not record %s", type(event).__name__)
 
     def finish(self) -> bool:
-        """Start the detached flusher if this run recorded anything. Returns at once; never raises."""
+        """Start the detached flusher if this run recorded anything and none is running. Returns at once; never
+        raises."""
         if not self._recorded:
             return False
         try:
-            return start_flusher(runtime=self._runtime, paths=self._paths)
+            from archon.telemetry.upload.launch import start_flusher
+
+            return start_flusher(runtime=self._runtime, paths=self._paths, known_pending=True)
         except Exception:  # the failure boundary
             _log_failure("telemetry: could not start the flusher")
             return False
@@ -181,6 +183,8 @@ class Recorder:
             return
         consent = self._current_consent()
         if consent.local_only:
+            from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
+
             if self._local is None:
                 self._local = LocalEvents(self._paths)
             self._local.append(self._stored(event, LOCAL_DISTINCT_ID))
@@ -199,9 +203,12 @@ class Recorder:
     def _current_consent(self) -> Consent:
         """The decision, resolved again if it came from config.yaml and that file changed since."""
         if self._consent.config is not None and (self._consent.enabled or self._consent.local_only):
-            signature = _signature(self._paths.config)
+            signature = file_signature(self._paths.config)
             if signature != self._config_signature:
                 self._config_signature = signature
+                from archon.config_cache import read_telemetry_config
+                from archon.private_files import untrusted_home
+
                 self._consent = resolve_consent(
                     self._runtime.env,
                     lambda: read_telemetry_config(self._paths),
@@ -215,14 +222,18 @@ class Recorder:
         changed since."""
         if consent.source != "config":
             return None
-        signature = _signature(self._paths.consent_record)
+        signature = file_signature(self._paths.consent_record)
         if self._scope is None or self._scope[0] != signature:
+            if covers_this_build(self._paths):  # the usual case, known from a run before: nothing to filter
+                self._scope = (signature, None)
+                return None
             from archon.telemetry.consent_record import read_consent_record
             from archon.telemetry.policy import build_policy
 
             state = read_consent_record(self._paths)
             build = build_policy()
-            if state.record is not None and state.record.policy == build:  # the usual case: nothing to filter
+            if state.record is not None and state.record.policy == build:  # nothing to filter; remembered
+                remember_full_consent(self._paths, signature=signature)
                 self._scope = (signature, None)
                 return None
             from archon.telemetry.consented_policy import ConsentedPolicy
@@ -255,7 +266,7 @@ class Recorder:
 
     def _identity(self) -> str:
         """The anonymous id, read again (or created) only if ``telemetry-id`` changed since it was last read."""
-        signature = _signature(self._paths.telemetry_id)
+        signature = file_signature(self._paths.telemetry_id)
         if self._distinct_id is None or signature != self._identity_signature:
             # The signature taken before reading: if the file is replaced meanwhile, the next event reads it again.
             self._distinct_id = ensure_identity(self._paths).distinct_id

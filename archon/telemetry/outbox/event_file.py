@@ -10,14 +10,16 @@ the name lets the outbox enforce its byte bound from a directory listing alone.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from archon.private_files import read_regular_file
-from archon.telemetry.schema import PropertyValue
+from archon.value import Value
+
+if TYPE_CHECKING:
+    from archon.telemetry.schema import PropertyValue
 
 __all__ = [
     "Entry",
@@ -77,12 +79,43 @@ def _size_of(name: str) -> int | None:
     return int(size)
 
 
+_JSON_ESCAPES = str.maketrans(
+    {
+        **{chr(code): f"\\u{code:04x}" for code in range(0x20)},
+        "\\": "\\\\",
+        '"': '\\"',
+        "\b": "\\b",
+        "\f": "\\f",
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+    }
+)
+
+
+def _json(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value.translate(_JSON_ESCAPES)}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{_json(key)}:{_json(item)}" for key, item in value.items()) + "}"
+    raise TypeError(f"not an event's value: {type(value).__name__}")
+
+
 def encode_event(event: StoredEvent) -> bytes:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The bytes of an event file: exactly ``json.dumps(event, separators=(",", ":"), ensure_ascii=False)`` in
+    UTF-8 (tests/telemetry/outbox/test_event_file.py holds it to that), written without the ``json`` package, which
+    would cost every recording run more than the rest of recording (docs/performance.md, "Recording")."""
+    return _json(event).encode("utf-8")
 
 
 def decode_event(raw: bytes) -> StoredEvent | None:
     """A stored event, or None if ``raw`` is not one (truncated, garbage, wrong shape)."""
+    import json  # startup time: only what reads events (inspect, status, the flusher) needs the parser
+
     try:
         data: Any = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -105,11 +138,15 @@ def decode_event(raw: bytes) -> StoredEvent | None:
     )
 
 
-class Entry(NamedTuple):
-    """One event file's name, parsed. Ordered by recording time (the name starts with it)."""
+class Entry(Value):
+    """One event file's name, parsed. Its ``name`` orders entries by recording time (the name starts with it)."""
 
     name: str
     size: int
+
+
+def _by_name(entry: Entry) -> str:
+    return entry.name
 
 
 def list_entries(directory: Path) -> list[Entry]:
@@ -123,7 +160,7 @@ def list_entries(directory: Path) -> list[Entry]:
         size = _size_of(name)
         if size is not None:
             entries.append(Entry(name, size))
-    entries.sort()  # zero-padded time first: name order is recording order
+    entries.sort(key=_by_name)  # zero-padded time first: name order is recording order
     return entries
 
 

@@ -19,7 +19,9 @@ Why one file per event:
   (:mod:`~archon.telemetry.outbox.counters`), which ``telemetry status`` shows.
 
 Appending costs one small write and one rename; the listing to enforce the bound happens on an instance's
-first append and again only when that instance could have reached the bound.
+first append and again only when that instance could be within the last tenth of the bound, where it happens on
+every append, so that concurrent appenders, each of which knows only its own appends since it last looked, still
+leave the outbox within its bound when the last of them is done.
 """
 
 from __future__ import annotations
@@ -28,9 +30,8 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from archon.paths import ArchonPaths
 from archon.private_files import TEMP_SUFFIX, RefusedFile, ensure_private_dir, write_atomic
@@ -44,11 +45,12 @@ from archon.telemetry.outbox.event_file import (
     read_event_file,
     read_events,
 )
+from archon.value import Value
 
 if TYPE_CHECKING:
     from archon.telemetry.outbox.counters import DeliveryCounters
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox", "drop_oldest"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "TRIM_FRACTION", "Claim", "Outbox", "drop_oldest"]
 
 DEFAULT_MAX_EVENTS = 1000
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -79,7 +81,7 @@ def drop_oldest(
     return dropped, count, size
 
 
-class Claim(NamedTuple):
+class Claim(Value):
     """Records a flusher took out of the outbox: their in-flight paths and the events they hold."""
 
     items: tuple[tuple[Path, StoredEvent], ...]
@@ -110,6 +112,10 @@ class Outbox:
         self._dir_ready = False
         self._headroom_events = 0
         self._headroom_bytes = 0
+        # Within the last tenth of the bound, every append looks again: other processes may have appended since
+        # this one last looked, and the last to append then trims what all of them added.
+        self._slack_events = max_events // TRIM_FRACTION
+        self._slack_bytes = max_bytes // TRIM_FRACTION
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -126,7 +132,7 @@ class Outbox:
         write_atomic(directory / name, data, durable=False, make_parents=False)
         self._headroom_events -= 1
         self._headroom_bytes -= len(data)
-        if self._headroom_events < 0 or self._headroom_bytes < 0:
+        if self._headroom_events < self._slack_events or self._headroom_bytes < self._slack_bytes:
             self.enforce_bound()
 
     def enforce_bound(self) -> int:
@@ -159,6 +165,8 @@ class Outbox:
     def _drop_excess(self) -> tuple[int, int, int] | None:
         """Under state.lock, list again and drop the oldest: concurrent trims never double-drop."""
         # Only a full outbox gets here: appending never loads the counters (a dataclass, json, the lock).
+        from dataclasses import replace
+
         from archon.telemetry.outbox.counters import update_counters
 
         outcome = (0, 0, 0)
@@ -181,7 +189,7 @@ class Outbox:
     def _all_entries(self) -> list[tuple[Path, Entry]]:
         found = [(self.paths.outbox_inflight, e) for e in list_entries(self.paths.outbox_inflight)]
         found += [(self.paths.outbox, e) for e in list_entries(self.paths.outbox)]
-        found.sort(key=lambda item: item[1])
+        found.sort(key=lambda item: item[1].name)
         return found
 
     def pending(self) -> list[StoredEvent]:

@@ -34,6 +34,8 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Final
 
+from archon.telemetry.upload import BACKGROUND_NICENESS, FLUSH_ARGUMENT, lower_priority
+
 if TYPE_CHECKING:
     from archon.buildinfo import BuildInfo
 
@@ -49,9 +51,6 @@ __all__ = [
     "run_in_background",
 ]
 
-FLUSH_ARGUMENT: Final = "__archon-telemetry-flush__"
-"""The hidden first argument that makes ``archon`` (or ``python -m archon``) the flusher."""
-
 FLUSH_DEADLINE_SECONDS: Final = 20.0
 """The flusher process's hard limit, counted from its start."""
 
@@ -59,7 +58,6 @@ WIND_DOWN_SECONDS: Final = 1.0
 """How long before the process's hard limit a run stops on its own, so that normally it puts back its batch and
 records its backoff itself before the kernel ends the process."""
 
-BACKGROUND_NICENESS: Final = 10
 EXIT_DEADLINE: Final = 3
 """Exit status of a flusher ended by the fallback watchdog thread (platforms without ``setitimer``)."""
 
@@ -123,7 +121,7 @@ def run_in_background(*, deadline_seconds: float = FLUSH_DEADLINE_SECONDS) -> No
     The limit is armed once: a later call never extends it.
     """
     _arm_hard_limit(deadline_seconds)
-    _lower_priority()
+    lower_priority()
 
 
 def hard_limit_remaining() -> float | None:
@@ -147,16 +145,3 @@ def _arm_hard_limit(seconds: float) -> None:
     timer.name = _WATCHDOG_NAME
     timer.daemon = True
     timer.start()
-
-
-def _lower_priority() -> None:
-    """Linux's idle scheduling class, elsewhere nice 10.
-
-    ``posix_spawn`` cannot do it for the child (glibc rejects the idle policy with EINVAL), hence the flusher does
-    it itself, first thing. On Windows the flusher is started below normal priority instead.
-    """
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        if hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        elif os.getpriority(os.PRIO_PROCESS, 0) < BACKGROUND_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, BACKGROUND_NICENESS)
