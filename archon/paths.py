@@ -70,9 +70,9 @@ class ArchonPaths(Value):
         return self.telemetry_dir / "consent.json"
 
     @property
-    def consent_cache(self) -> Path:
-        """That the consent record covers this build's whole policy, kept so that checking needs no JSON."""
-        return self.telemetry_dir / ".consent-cache"
+    def prepared_events(self) -> Path:
+        """A command's own events, serialised ahead with their varying values left open (and what they hold for)."""
+        return self.telemetry_dir / ".prepared-events"
 
     @property
     def policy_notice(self) -> Path:

@@ -189,43 +189,41 @@ def test_a_keyed_build_with_telemetry_off_loads_no_recording_code(isolation: Pat
 
 
 CONSENT_RECORD = ("archon.telemetry.consent_record", "archon.telemetry.policy")
-RECORDING_RUN = (
+PREPARED_RUN = (
     "archon.cli.invocation",
     "archon.telemetry.vocabulary",
-    "archon.telemetry.recorder",
-    "archon.telemetry.consent_cache",
-    "archon.telemetry.identity",
+    "archon.telemetry.prepared",
     "archon.telemetry.outbox",
     "archon.telemetry.outbox.event_file",
     "archon.telemetry.outbox.store",
-    "archon.telemetry.schema",
     "archon.timestamps",
+    "archon.filelock",
     "archon.telemetry.upload",
     "archon.telemetry.upload.launch",
-    "archon.filelock",
 )
-"""What a recording run loads beyond what the same run with telemetry off loads: nothing else (docs/performance.md,
-"Recording")."""
+"""What a recording run loads beyond what the same run with telemetry off loads, once its events are prepared:
+nothing else (archon/telemetry/prepared.py; docs/performance.md, "Recording")."""
 STARTS_NOTHING = (sys.executable, "-c", "pass")
 """A flusher that ends at once: the run goes as far as starting one."""
 
 
 @pytest.mark.parametrize("consent", ["env", "config"])
-def test_a_recording_run_loads_the_recording_path_and_nothing_else(
+def test_a_recording_run_loads_the_prepared_path_and_nothing_else(
     isolation: Path, tmp_path: Path, consent: str
 ) -> None:
-    """No json, no consent record or policy, no local-only store, no counters, no flusher code, no posthog."""
+    """No schema, no recorder, no json, no identity or consent record, no flusher code, no posthog."""
     env = {"ARCHON_TELEMETRY": "on"} if consent == "env" else {}
     if consent == "config":
         _keyed(isolation, tmp_path, "telemetry", "on")
-    _keyed(isolation, tmp_path, "version", env=env)  # past the first run: config.yaml parsed once, and cached
+    first = _keyed(isolation, tmp_path, "version", env=env)  # the long way: records, and prepares the next runs
+    assert _loaded(first, list(RECORDING)) == list(RECORDING)
     off = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "off"}, flusher=STARTS_NOTHING)
     on = _keyed(isolation, tmp_path, "version", env=env, flusher=STARTS_NOTHING)
-    assert sorted(on - off) == sorted(RECORDING_RUN)
+    assert sorted(on - off) == sorted(PREPARED_RUN)
     assert _loaded(on, [*CONSENT_RECORD, "json", "dataclasses", "posthog", "archon.telemetry.upload.process"]) == []
 
 
-def test_a_run_that_starts_no_flusher_loads_the_same_and_never_posthog(isolation: Path, tmp_path: Path) -> None:
+def test_the_long_way_never_loads_posthog(isolation: Path, tmp_path: Path) -> None:
     modules = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "on"})
     assert _loaded(modules, [*RECORDING, "posthog", "requests"]) == list(RECORDING)
 
@@ -236,18 +234,19 @@ def test_consent_from_the_environment_reads_no_record(isolation: Path, tmp_path:
     assert _loaded(modules, [*CONSENT_RECORD, "archon.telemetry.consented_policy", "hashlib"]) == []
 
 
-def test_consent_from_config_reads_the_record_only_when_it_may_not_cover_this_build(
+def test_consent_from_config_reads_the_record_only_when_it_is_not_known_to_cover_this_build(
     isolation: Path, tmp_path: Path
 ) -> None:
-    """Once a record is known to hold this build's policy (``on`` wrote it, or a run compared it), a run knows
-    it from the consent cache; one that must compare reads the record and builds the policy, and hashes nothing."""
+    """The first run after ``on`` reads the record and builds the policy (and hashes nothing); it prepares the
+    next runs' events with the record's signature, and they know from those that it covers this build."""
     _keyed(isolation, tmp_path, "telemetry", "on")
-    assert _loaded(_keyed(isolation, tmp_path, "version"), [*RECORDING, *CONSENT_RECORD]) == list(RECORDING)
-    (isolation / "telemetry" / ".consent-cache").unlink()
     modules = _keyed(isolation, tmp_path, "version")
     assert _loaded(modules, [*RECORDING, *CONSENT_RECORD]) == [*RECORDING, *CONSENT_RECORD]
     assert _loaded(modules, ["archon.telemetry.consented_policy", "hashlib", "posthog"]) == []
-    assert _loaded(_keyed(isolation, tmp_path, "version"), list(CONSENT_RECORD)) == []  # remembered again
+    prepared = ["archon.telemetry.recorder", "archon.telemetry.schema", *CONSENT_RECORD]
+    assert _loaded(_keyed(isolation, tmp_path, "version"), prepared) == []
+    (isolation / "telemetry" / ".prepared-events").unlink()
+    assert _loaded(_keyed(isolation, tmp_path, "version"), list(CONSENT_RECORD)) == list(CONSENT_RECORD)
 
 
 def test_a_keyed_build_decides_from_config_yaml_without_parsing_it_each_time(isolation: Path, tmp_path: Path) -> None:

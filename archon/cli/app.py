@@ -15,7 +15,7 @@ import typer.main
 
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
-from archon.cli.context import Application, EventSink, NullSink, get_app
+from archon.cli.context import Application, NullSink, get_app
 from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
 from archon.cli.version import render_version, version
@@ -29,8 +29,9 @@ from archon.telemetry.first_run import needs_first_run_notice
 # that asks for consent.
 if TYPE_CHECKING:
     from archon.cli.invocation import CommandPath
+    from archon.telemetry.command_events import CommandEvents, RunTelemetry
     from archon.telemetry.outbox.event_file import StoredEvent
-    from archon.telemetry.recorder import PolicyNotice, Recorder
+    from archon.telemetry.recorder import PolicyNotice
 
 __all__ = ["app", "main", "run"]
 
@@ -127,47 +128,19 @@ def _print_first_run_notice(application: Application, consent: Callable[[], Cons
         return
 
 
-# The event schema is imported only by a run that records: with telemetry off (the default) the commands get a
-# NullSink, and no event is ever built. Hence the imports inside these three.
-
-
-def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> None:
-    from archon.telemetry.schema import BinaryStartup, CliCommandInvoked
-
-    if build.is_binary:
-        sink.record(BinaryStartup())
-    sink.record(CliCommandInvoked(command=path.command, subcommand=path.subcommand))
-
-
-def _record_uncaught(sink: EventSink, exc: Exception) -> None:
-    from archon.telemetry.schema import ErrorUncaught
-    from archon.telemetry.vocabulary import error_class, where
-
-    sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
-
-
-def _record_completed(sink: EventSink, path: CommandPath, *, exit_code: int, duration_ms: int) -> None:
-    from archon.telemetry.schema import CliCommandCompleted
-
-    sink.record(
-        CliCommandCompleted(
-            command=path.command, subcommand=path.subcommand, exit_code=exit_code, duration_ms=duration_ms
-        )
-    )
-
-
 def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
-    command: Callable[[], object], application: Application, path: CommandPath | None
+    command: Callable[[], object],
+    application: Application,
+    recording: tuple[RunTelemetry, CommandPath] | None = None,
 ) -> int:
     """Run the command and map every outcome to an exit code. The only place errors become exit codes.
 
-    ``path`` is given only when this run records (and then names the command in its events)."""
-    sink = application.telemetry
+    ``recording`` is given only when this run records: what it tells about the run, and the command's name."""
     runtime = application.runtime
-    recording = path is not None and not isinstance(sink, NullSink)
     try:
-        if path is not None and recording:
-            _record_started(sink, application.build, path)
+        if recording is not None:
+            telemetry, path = recording
+            telemetry.started(path.command, path.subcommand)
         result = command()
     except typer.Exit as exc:
         return exc.exit_code
@@ -188,8 +161,10 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
         _report_error(exc.message)
         return exc.exit_code
     except Exception as exc:
-        if recording:
-            _record_uncaught(sink, exc)
+        if recording is not None:
+            from archon.telemetry.vocabulary import error_class, where
+
+            recording[0].uncaught(error_class(exc), where(exc))
         if runtime.debug:
             traceback.print_exc()
         else:
@@ -198,10 +173,30 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
     return result if isinstance(result, int) else exit_codes.OK
 
 
-def _recorder(application: Application, consent: Consent) -> Recorder:
-    from archon.telemetry.recorder import Recorder  # only a run that records loads the recording path
+def _run_telemetry(application: Application, consent: Consent) -> RunTelemetry:
+    """How this run records: from the prepared events when they hold (the usual way: two small files, nothing
+    else to load), else the long way, which prepares them for the runs after it (archon/telemetry/prepared.py)."""
+    if not application.runtime.telemetry_debug and consent.enabled:
+        from archon.telemetry.prepared import PreparedRun, load_prepared
 
-    return Recorder(
+        prepared = load_prepared(application.paths, application.build)
+        if prepared is not None and prepared.hold(application.paths, consent_from_config=consent.source == "config"):
+            return PreparedRun(
+                prepared=prepared,
+                runtime=application.runtime,
+                paths=application.paths,
+                build=application.build,
+                consent=consent,
+                full=lambda: _command_events(application, consent, finish_at_end=False),
+            )
+    return _command_events(application, consent, finish_at_end=True)
+
+
+def _command_events(application: Application, consent: Consent, *, finish_at_end: bool) -> CommandEvents:
+    from archon.telemetry.command_events import CommandEvents  # the long way loads the recording code
+    from archon.telemetry.recorder import Recorder
+
+    recorder = Recorder(
         runtime=application.runtime,
         paths=application.paths,
         build=application.build,
@@ -209,6 +204,7 @@ def _recorder(application: Application, consent: Consent) -> Recorder:
         show=_show_debug_event,
         notify=_policy_notice(application),
     )
+    return CommandEvents(recorder, build=application.build, finish_at_end=finish_at_end)
 
 
 def _resolve_consent(application: Application) -> Consent:
@@ -243,22 +239,21 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
         from archon.cli.invocation import command_path
 
         path = command_path(root_command, argv)
-    recorder = _recorder(application, consent()) if path is not None and _records(path) else None
-    sink: EventSink = recorder or NullSink()
-    application.telemetry = sink
+    recording = (_run_telemetry(application, consent()), path) if path is not None and _records(path) else None
+    application.telemetry = recording[0] if recording is not None else NullSink()
     started = runtime.monotonic()
     with sigterm_raises():
         _print_first_run_notice(application, consent)
         exit_code = _invoke(
             lambda: root_command.main(args=argv, prog_name="archon", standalone_mode=False, obj=application),
             application,
-            path if recorder is not None else None,
+            recording,
         )
-        if recorder is not None and path is not None:
+        if recording is not None:
+            telemetry, path = recording
             try:
                 duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
-                _record_completed(sink, path, exit_code=exit_code, duration_ms=duration_ms)
-                recorder.finish()
+                telemetry.ended(path.command, path.subcommand, exit_code=exit_code, duration_ms=duration_ms)
             except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: the exit code stands
                 pass
     return exit_code

@@ -101,10 +101,6 @@ def record_consent(application: Application) -> tuple[list[Addition], ConsentRec
         write_consent_record(paths, record)
     except OSError as exc:
         raise ConfigError(f"cannot write {paths.consent_record}: {exc.strerror or exc}") from exc
-    from archon.private_files import file_signature
-    from archon.telemetry.consent_cache import remember_full_consent
-
-    remember_full_consent(paths, signature=file_signature(paths.consent_record))  # it holds this build's policy
     return accepted, record
 
 

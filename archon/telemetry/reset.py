@@ -71,7 +71,7 @@ def reset_telemetry(paths: ArchonPaths, *, wait_seconds: float = FLUSH_DEADLINE_
             paths.sent_log,
             paths.telemetry_state,
             paths.policy_notice,
-            paths.consent_cache,
+            paths.prepared_events,
             paths.state_lock,
         ):
             _remove(path)

@@ -20,6 +20,7 @@ from archon.config import ConfigState
 from archon.exit_codes import INTERRUPTED, TERMINATED
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
+from archon.telemetry.command_events import CommandEvents
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.store import Outbox
@@ -162,17 +163,18 @@ def test_telemetry_failures_never_change_the_outcome(invoke: Invoke, paths: Arch
 # -- the single error -> exit code place, with telemetry ------------------------------------------------------
 
 
-def _debug_application(isolation: Path) -> tuple[Application, list[StoredEvent]]:
+PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
+
+
+def _debug_application(isolation: Path) -> tuple[Application, tuple[CommandEvents, CommandPath], list[StoredEvent]]:
     shown: list[StoredEvent] = []
     runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=isolation, cwd=isolation)
     consent = resolve_consent(runtime.env, lambda: ConfigState(path=isolation / "config.yaml", exists=False))
     recorder = Recorder(
         runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, consent=consent, show=shown.append
     )
-    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=recorder), shown
-
-
-PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
+    events = CommandEvents(recorder, build=KEYED_BUILD)
+    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=events), (events, PATH), shown
 
 
 def _crash_in_archon() -> object:
@@ -183,8 +185,8 @@ def _crash_in_archon() -> object:
 
 
 def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, shown = _debug_application(isolation)
-    assert _invoke(_crash_in_archon, application, PATH) == 1
+    application, recording, shown = _debug_application(isolation)
+    assert _invoke(_crash_in_archon, application, recording) == 1
     errors = [e for e in shown if e["event"] == "error.uncaught"]
     assert len(errors) == 1
     assert {k: errors[0]["properties"][k] for k in ("error_class", "where")} == {
@@ -196,17 +198,17 @@ def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys:
 
 
 def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, _ = _debug_application(isolation)
+    application, recording, _ = _debug_application(isolation)
 
     def interrupted() -> object:
         raise KeyboardInterrupt
 
-    assert _invoke(interrupted, application, PATH) == INTERRUPTED
+    assert _invoke(interrupted, application, recording) == INTERRUPTED
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
 def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, _ = _debug_application(isolation)
+    application, recording, _ = _debug_application(isolation)
 
     def terminated() -> object:
         os.kill(os.getpid(), signal.SIGTERM)
@@ -215,7 +217,7 @@ def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) 
 
     before = signal.getsignal(signal.SIGTERM)
     with sigterm_raises():
-        assert _invoke(terminated, application, PATH) == TERMINATED
+        assert _invoke(terminated, application, recording) == TERMINATED
     assert signal.getsignal(signal.SIGTERM) == before
 
 

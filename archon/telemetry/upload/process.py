@@ -44,6 +44,7 @@ __all__ = [
     "EXIT_DEADLINE",
     "FLUSH_ARGUMENT",
     "FLUSH_DEADLINE_SECONDS",
+    "LINGER_SECONDS",
     "WIND_DOWN_SECONDS",
     "end_process_group",
     "hard_limit_remaining",
@@ -53,6 +54,10 @@ __all__ = [
 
 FLUSH_DEADLINE_SECONDS: Final = 20.0
 """The flusher process's hard limit, counted from its start."""
+
+LINGER_SECONDS: Final = 2.0
+"""How long the flusher waits, once it has sent everything, for the next command's events (the outbox is looked at
+10 times a second): commands run back to back then start no process of their own (docs/performance.md)."""
 
 WIND_DOWN_SECONDS: Final = 1.0
 """How long before the process's hard limit a run stops on its own, so that normally it puts back its batch and
@@ -74,6 +79,8 @@ def main(*, build: BuildInfo | None = None) -> int:
     :func:`~archon.telemetry.upload.drain.flush_outbox`, the same run without the process set-up).
     """
     run_in_background()
+    from dataclasses import replace
+
     from archon.buildinfo import current_build  # after the set-up above: see the module docstring
     from archon.paths import ArchonPaths
     from archon.runtime import Runtime
@@ -86,7 +93,9 @@ def main(*, build: BuildInfo | None = None) -> int:
     with contextlib.suppress(OSError):
         os.chdir("/")  # never keep a directory busy, and never run anything relative to one
     left = hard_limit_remaining()
-    policy = FlushPolicy() if left is None else FlushPolicy(deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
+    policy = FlushPolicy(linger_seconds=LINGER_SECONDS)
+    if left is not None:
+        policy = replace(policy, deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
     paths = ArchonPaths(runtime.home)
     try:
         flush_outbox(
