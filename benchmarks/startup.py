@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 SCRIPT = "version, console script"
 """``archon version`` through the venv's ``archon`` script (what users run; no ``runpy``), when there is one."""
-TARGET = 1.15
+TARGET = 1.10
 
 
 @dataclass(frozen=True)
