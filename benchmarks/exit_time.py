@@ -4,7 +4,7 @@ For each state of the ingest host (answering 200, answering 503, accepting and n
 the on and off runs are interleaved (ABBA), so machine load hits both alike; the table gives medians and the
 on/off ratio. Before every run, any flusher from the previous one is left to go quiet (idle or gone), so it
 never steals CPU from the next measurement. Then ``python -c "import typer"`` in the same venv against ``archon
-version`` with telemetry off by ``config.yaml`` and with no ``config.yaml`` at all, rotated (issue 12's targets:
+version`` with telemetry off by ``config.yaml`` and with no ``config.yaml`` at all, rotated (the targets:
 on/off <= 1.03, each against the floor <= 1.10; issue 20).
 
     python -m benchmarks.exit_time --runs 20
