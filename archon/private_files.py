@@ -230,6 +230,7 @@ def write_atomic(
         ensure_private_dir(path.parent)
     tmp = path.with_name(temp_name(path.name))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, PRIVATE_FILE_MODE)
+    renamed = False
     try:
         try:
             view = memoryview(data)
@@ -241,10 +242,13 @@ def write_atomic(
                 os.fsync(fd)
         finally:
             os.close(fd)
-        return _put_in_place(tmp, path, overwrite=overwrite)
+        placed = _put_in_place(tmp, path, overwrite=overwrite)
+        renamed = overwrite  # a rename leaves nothing behind; a link leaves the temp file
+        return placed
     finally:
-        with contextlib.suppress(FileNotFoundError):  # gone already when it was renamed into place
-            tmp.unlink()
+        if not renamed:
+            with contextlib.suppress(FileNotFoundError):  # gone already when a fallback renamed it into place
+                tmp.unlink()
 
 
 def _set_mode(fd: int, path: Path, mode: int) -> None:

@@ -195,7 +195,6 @@ PREPARED_RUN = (
     "archon.telemetry.prepared",
     "archon.telemetry.outbox",
     "archon.telemetry.outbox.event_file",
-    "archon.telemetry.outbox.store",
     "archon.timestamps",
     "archon.filelock",
     "archon.telemetry.upload",

@@ -27,6 +27,7 @@ through the full recorder, which prepares the templates again when it may.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -35,8 +36,8 @@ from typing import TYPE_CHECKING, Final
 from archon.buildinfo import BuildInfo
 from archon.paths import ArchonPaths
 from archon.private_files import file_signature, read_regular_file, write_atomic
-from archon.telemetry.outbox.event_file import json_value
-from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.outbox import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
+from archon.telemetry.outbox.event_file import event_file_name, json_value, measure
 from archon.timestamps import format_utc
 from archon.value import Value
 
@@ -214,7 +215,7 @@ class PreparedRun:
         self._config = file_signature(paths.config) if self._from_config else None
         self._full_factory = full
         self._full: CommandEvents | None = None
-        self._outbox = Outbox(paths)
+        self._room: tuple[int, int] | None = None
         self._appended = 0
 
     def started(self, command: str, subcommand: str) -> None:
@@ -257,16 +258,48 @@ class PreparedRun:
         the_long_way: Callable[[CommandEvents], None],
     ) -> None:
         try:
-            template = self._prepared.templates.get(name)
-            if template is None or not template.fields <= {*values, *_OWN} or not self._still_holds():
-                self._through_full(the_long_way)  # another schema's fields, or what the templates hold changed
+            if self._appended_prepared(name, values, moment):
+                self._appended += 1
                 return
-            event_uuid = str(uuid.uuid4())
-            data = template.fill({**values, "uuid": event_uuid, "timestamp": format_utc(moment)})
-            self._outbox.append_encoded(data, event_uuid=event_uuid)
-            self._appended += 1
+        except OSError:  # the outbox's directory is gone (`telemetry clear --all`), the disk refuses...
+            pass
         except Exception:  # the failure boundary: telemetry never breaks a command
             _log_failure()
+            return
+        self._through_full(the_long_way)  # ... which the long way, making directories and trimming, deals with
+
+    def _appended_prepared(self, name: str, values: dict[str, str | int], moment: datetime) -> bool:
+        """Append the event from its template; False when it must go the long way: no template for it, one with
+        fields this archon does not fill in (a newer schema's), what the templates hold for changed, or the outbox
+        is near its bound. Raises ``OSError`` when it cannot be written."""
+        template = self._prepared.templates.get(name)
+        if template is None or not template.fields <= {*values, *_OWN} or not self._still_holds():
+            return False
+        event_uuid = str(uuid.uuid4())
+        data = template.fill({**values, "uuid": event_uuid, "timestamp": format_utc(moment)})
+        if not self._room_for(len(data)):
+            return False
+        file_name = event_file_name(time_ns=time.time_ns(), event_uuid=event_uuid, size=len(data))
+        # As the store appends (one file, written and renamed), into the directory the long way made.
+        write_atomic(self._paths.outbox / file_name, data, durable=False, make_parents=False)
+        return True
+
+    def _room_for(self, size: int) -> bool:
+        """Whether the outbox stays outside the last tenth of its bound with one more event of ``size`` bytes
+        (there the store looks again, and trims: :mod:`~archon.telemetry.outbox.store`). The outbox is listed at
+        the run's first event only; a run appends two or three."""
+        if self._room is None:
+            waiting, waiting_bytes = measure(self._paths.outbox)
+            claimed, claimed_bytes = measure(self._paths.outbox_inflight)
+            self._room = (
+                DEFAULT_MAX_EVENTS - DEFAULT_MAX_EVENTS // TRIM_FRACTION - waiting - claimed,
+                DEFAULT_MAX_BYTES - DEFAULT_MAX_BYTES // TRIM_FRACTION - waiting_bytes - claimed_bytes,
+            )
+        events, free = self._room
+        if events < 1 or free < size:
+            return False
+        self._room = (events - 1, free - size)
+        return True
 
     def _still_holds(self) -> bool:
         return (not self._from_config or file_signature(self._paths.config) == self._config) and self._prepared.hold(

@@ -34,7 +34,7 @@ from archon.telemetry.prepared import (
 from archon.telemetry.recorder import Recorder
 from archon.telemetry.schema import BinaryStartup, CliCommandCompleted, CliCommandInvoked, SafeName, WorkflowRunStarted
 from tests.support.consent import consent_on
-from tests.support.delivery import keyed_build
+from tests.support.delivery import keyed_build, make_event
 
 BUILD = keyed_build("http://127.0.0.1:9")
 MOMENT = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -235,3 +235,50 @@ def test_prepared_events_that_cannot_be_read_are_none(paths: ArchonPaths, tmp_pa
         (tmp_path / "elsewhere").write_bytes(good)
         paths.prepared_events.symlink_to(tmp_path / "elsewhere")
     assert load_prepared(paths, BUILD) is None
+
+
+def _counting(paths: ArchonPaths) -> tuple[PreparedRun, list[int]]:
+    """A prepared run that counts how often it had to make the full recorder."""
+    made: list[int] = []
+    runtime = _runtime(paths)
+    consent = resolve_consent(runtime.env, lambda: read_config(paths.config))
+    prepared = load_prepared(paths, BUILD)
+    assert prepared is not None
+
+    def full() -> CommandEvents:
+        made.append(1)
+        return _long_way(paths)
+
+    run = PreparedRun(prepared=prepared, runtime=runtime, paths=paths, build=BUILD, consent=consent, full=full)
+    return run, made
+
+
+def test_near_its_bound_the_outbox_is_appended_to_the_long_way_which_trims(paths: ArchonPaths) -> None:
+    consent_on(paths)
+    _run(_long_way(paths))
+    outbox = Outbox(paths)
+    while outbox.pending_count() < 905:  # within the last tenth of the bound of 1000
+        outbox.append(make_event())
+    run, made = _counting(paths)
+    _run(run)
+    assert made == [1]
+    assert outbox.pending_count() == 907
+
+
+def test_an_outbox_directory_that_is_gone_is_made_again_the_long_way(paths: ArchonPaths) -> None:
+    consent_on(paths)
+    _run(_long_way(paths))
+    Outbox(paths).clear()
+    paths.outbox.rmdir()
+    run, made = _counting(paths)
+    _run(run)
+    assert made == [1]
+    assert [event["event"] for event in Outbox(paths).pending()] == ["cli.command_invoked", "cli.command_completed"]
+
+
+def test_a_prepared_run_makes_no_full_recorder(paths: ArchonPaths) -> None:
+    consent_on(paths)
+    _run(_long_way(paths))
+    run, made = _counting(paths)
+    _run(run)
+    assert made == []

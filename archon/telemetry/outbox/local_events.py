@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, write_atomic
+from archon.telemetry.outbox import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name, list_entries, read_events
-from archon.telemetry.outbox.store import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION, drop_oldest
+from archon.telemetry.outbox.store import drop_oldest
 
 __all__ = ["LOCAL_DISTINCT_ID", "LocalEvents"]
 

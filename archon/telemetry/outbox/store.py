@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, write_atomic
+from archon.telemetry.outbox import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
 from archon.telemetry.outbox.event_file import (
     Entry,
     StoredEvent,
@@ -48,11 +49,6 @@ if TYPE_CHECKING:
     from archon.telemetry.outbox.counters import DeliveryCounters
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "TRIM_FRACTION", "Outbox", "drop_oldest"]
-
-DEFAULT_MAX_EVENTS = 1000
-DEFAULT_MAX_BYTES = 1024 * 1024
-TRIM_FRACTION = 10
-"""A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
 
 
 def drop_oldest(
@@ -107,11 +103,8 @@ class Outbox:
 
     def append(self, event: StoredEvent) -> None:
         """Store ``event`` durably (temp file + rename). Raises ``OSError`` when the disk refuses; never blocks."""
-        self.append_encoded(encode_event(event), event_uuid=event["uuid"])
-
-    def append_encoded(self, data: bytes, *, event_uuid: str) -> None:
-        """:meth:`append` for an event already encoded (``encode_event``'s bytes, or a prepared event's)."""
-        name = event_file_name(time_ns=self._clock_ns(), event_uuid=event_uuid, size=len(data))
+        data = encode_event(event)
+        name = event_file_name(time_ns=self._clock_ns(), event_uuid=event["uuid"], size=len(data))
         directory = self.paths.outbox
         if not self._dir_ready:
             for level in (self.paths.home, self.paths.telemetry_dir, directory):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archon.telemetry.outbox.event_file import StoredEvent, decode_event, encode_event
+from archon.telemetry.outbox.event_file import StoredEvent, _is_canonical_uuid, decode_event, encode_event
 from archon.telemetry.schema import PropertyValue
 from tests.support.delivery import make_event
 
@@ -27,3 +28,9 @@ def test_the_bytes_are_json_dumps_exactly(name: str, stamp: str, properties: dic
 def test_a_recorded_event_reads_back_as_it_was() -> None:
     event = make_event()
     assert decode_event(encode_event(event)) == event
+
+
+@given(st.one_of(st.uuids().map(str), st.text(alphabet="0123456789abcdefABCDEF-g", min_size=30, max_size=40)))
+def test_a_canonical_uuid_is_what_the_pattern_says(text: str) -> None:
+    pattern = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    assert _is_canonical_uuid(text) == (re.fullmatch(pattern, text) is not None)
