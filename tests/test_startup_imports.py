@@ -190,7 +190,7 @@ def test_a_keyed_build_with_telemetry_off_loads_no_recording_code(isolation: Pat
 
 CONSENT_RECORD = ("archon.telemetry.consent_record", "archon.telemetry.policy")
 PREPARED_RUN = (
-    "archon.cli.invocation",
+    "archon.cli.recording",
     "archon.telemetry.vocabulary",
     "archon.telemetry.prepared",
     "archon.telemetry.outbox",

@@ -4,6 +4,7 @@ changes an exit code."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -15,7 +16,7 @@ import typer.main
 
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
-from archon.cli.context import Application, NullSink, get_app
+from archon.cli.context import Application, get_app
 from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
 from archon.cli.version import render_version, version
@@ -28,10 +29,7 @@ from archon.telemetry.first_run import needs_first_run_notice
 # vocabularies only a run that records, the notice's words only the first run, config.yaml's reader only a run
 # that asks for consent.
 if TYPE_CHECKING:
-    from archon.cli.invocation import CommandPath
-    from archon.telemetry.command_events import CommandEvents, RunTelemetry
-    from archon.telemetry.outbox.event_file import StoredEvent
-    from archon.telemetry.recorder import PolicyNotice
+    from archon.cli.recording import Recording
 
 __all__ = ["app", "main", "run"]
 
@@ -75,7 +73,9 @@ def root(
     ] = False,
 ) -> None:
     """archon: run AI coding workflows from the command line."""
-    get_app(ctx)
+    dispatched = get_app(ctx).dispatched
+    if dispatched is not None:  # a run that may record names its command here (archon/cli/recording.py)
+        dispatched(ctx)
 
 
 app.command("version")(version)
@@ -83,30 +83,6 @@ app.command("version")(version)
 
 def _report_error(message: str) -> None:
     typer.echo(f"archon: error: {message}", err=True)
-
-
-def _show_debug_event(event: StoredEvent) -> None:
-    import json  # startup time: only the debug preview prints JSON here
-
-    typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
-
-
-def _policy_notice(application: Application) -> Callable[[PolicyNotice], None]:
-    def show(notice: PolicyNotice) -> None:
-        from archon.cli.telemetry_words import policy_notice
-
-        typer.echo(policy_notice(notice, application.paths.consent_record), err=True)
-
-    return show
-
-
-def _records(path: CommandPath) -> bool:
-    """No ``archon telemetry ...`` command is ever recorded. Looking at telemetry must not change what it shows
-    or send anything: ``status`` would report its own start as the last event, ``inspect`` (which "never sends
-    anything") would start a flusher that uploads whatever was held back, and either would create an anonymous
-    id. Changing telemetry must not be tied to it: not the opt-in, not the opt-out (whose pending events it just
-    deleted), not the identity reset (which must not be tied to the old id or create a new one)."""
-    return not path.is_("telemetry")
 
 
 def _print_first_run_notice(application: Application, consent: Callable[[], Consent]) -> None:
@@ -129,18 +105,13 @@ def _print_first_run_notice(application: Application, consent: Callable[[], Cons
 
 
 def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
-    command: Callable[[], object],
-    application: Application,
-    recording: tuple[RunTelemetry, CommandPath] | None = None,
+    command: Callable[[], object], application: Application, recording: Recording | None = None
 ) -> int:
     """Run the command and map every outcome to an exit code. The only place errors become exit codes.
 
-    ``recording`` is given only when this run records: what it tells about the run, and the command's name."""
+    ``recording`` is given only when this run may record: it is told of an error archon did not expect."""
     runtime = application.runtime
     try:
-        if recording is not None:
-            telemetry, path = recording
-            telemetry.started(path.command, path.subcommand)
         result = command()
     except typer.Exit as exc:
         return exc.exit_code
@@ -162,49 +133,13 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
         return exc.exit_code
     except Exception as exc:
         if recording is not None:
-            from archon.telemetry.vocabulary import error_class, where
-
-            recording[0].uncaught(error_class(exc), where(exc))
+            recording.uncaught(exc)
         if runtime.debug:
             traceback.print_exc()
         else:
             _report_error(f"unexpected internal error ({type(exc).__name__}). Re-run with ARCHON_DEBUG=1 for details.")
         return exit_codes.FAILURE
     return result if isinstance(result, int) else exit_codes.OK
-
-
-def _run_telemetry(application: Application, consent: Consent) -> RunTelemetry:
-    """How this run records: from the prepared events when they hold (the usual way: two small files, nothing
-    else to load), else the long way, which prepares them for the runs after it (archon/telemetry/prepared.py)."""
-    if not application.runtime.telemetry_debug and consent.enabled:
-        from archon.telemetry.prepared import PreparedRun, load_prepared
-
-        prepared = load_prepared(application.paths, application.build)
-        if prepared is not None and prepared.hold(application.paths, consent_from_config=consent.source == "config"):
-            return PreparedRun(
-                prepared=prepared,
-                runtime=application.runtime,
-                paths=application.paths,
-                build=application.build,
-                consent=consent,
-                full=lambda: _command_events(application, consent, finish_at_end=False),
-            )
-    return _command_events(application, consent, finish_at_end=True)
-
-
-def _command_events(application: Application, consent: Consent, *, finish_at_end: bool) -> CommandEvents:
-    from archon.telemetry.command_events import CommandEvents  # the long way loads the recording code
-    from archon.telemetry.recorder import Recorder
-
-    recorder = Recorder(
-        runtime=application.runtime,
-        paths=application.paths,
-        build=application.build,
-        consent=consent,
-        show=_show_debug_event,
-        notify=_policy_notice(application),
-    )
-    return CommandEvents(recorder, build=application.build, finish_at_end=finish_at_end)
 
 
 def _resolve_consent(application: Application) -> Consent:
@@ -232,15 +167,12 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
     application = Application(runtime=runtime, build=build or current_build())
     consent = functools.cache(lambda: _resolve_consent(application))
     root_command = typer.main.get_command(app)
-    # Whether this run may record is asked first: it is the environment and, for a keyed build, one small cached
-    # file; only a run that may record has its command line parsed a second time to name the command.
-    path = None
+    recording = None
     if may_record(consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug):
-        from archon.cli.invocation import command_path
+        from archon.cli.recording import Recording  # only a run that may record loads what recording takes
 
-        path = command_path(root_command, argv)
-    recording = (_run_telemetry(application, consent()), path) if path is not None and _records(path) else None
-    application.telemetry = recording[0] if recording is not None else NullSink()
+        recording = Recording(application, consent(), argv=argv, root=root_command)
+        application.dispatched = recording.dispatched
     started = runtime.monotonic()
     with sigterm_raises():
         _print_first_run_notice(application, consent)
@@ -250,12 +182,9 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
             recording,
         )
         if recording is not None:
-            telemetry, path = recording
-            try:
-                duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
-                telemetry.ended(path.command, path.subcommand, exit_code=exit_code, duration_ms=duration_ms)
-            except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: the exit code stands
-                pass
+            duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
+            with contextlib.suppress(KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: it stands
+                recording.ended(exit_code=exit_code, duration_ms=duration_ms)
     return exit_code
 
 

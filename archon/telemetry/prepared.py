@@ -218,8 +218,8 @@ class PreparedRun:
         self._room: tuple[int, int] | None = None
         self._appended = 0
 
-    def started(self, command: str, subcommand: str) -> None:
-        moment = self._runtime.now()
+    def started(self, command: str, subcommand: str, *, at: datetime | None = None) -> None:
+        moment = at or self._runtime.now()
         names: dict[str, str | int] = {"command": command, "subcommand": subcommand}
         if self._is_binary:
             self._append(BINARY_STARTUP, {}, moment, lambda full: full.binary_started(at=moment))

@@ -14,18 +14,15 @@ import pytest
 
 from archon.cli.app import _invoke
 from archon.cli.context import Application
-from archon.cli.invocation import CommandPath
+from archon.cli.recording import Recording
 from archon.cli.signals import sigterm_raises
 from archon.config import ConfigState
 from archon.exit_codes import INTERRUPTED, TERMINATED
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
-from archon.telemetry.command_events import CommandEvents
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.recorder import Recorder
-from archon.telemetry.schema import SafeName
 from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.cli.conftest import KEYED_BUILD, FlusherProbe, Invoke
 
@@ -163,18 +160,14 @@ def test_telemetry_failures_never_change_the_outcome(invoke: Invoke, paths: Arch
 # -- the single error -> exit code place, with telemetry ------------------------------------------------------
 
 
-PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
-
-
-def _debug_application(isolation: Path) -> tuple[Application, tuple[CommandEvents, CommandPath], list[StoredEvent]]:
-    shown: list[StoredEvent] = []
+def _debug_application(isolation: Path) -> tuple[Application, Recording]:
+    """A run of `archon workflow run` with ARCHON_TELEMETRY_DEBUG: its events are printed to stderr."""
     runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=isolation, cwd=isolation)
     consent = resolve_consent(runtime.env, lambda: ConfigState(path=isolation / "config.yaml", exists=False))
-    recorder = Recorder(
-        runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, consent=consent, show=shown.append
-    )
-    events = CommandEvents(recorder, build=KEYED_BUILD)
-    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=events), (events, PATH), shown
+    application = Application(runtime=runtime, build=KEYED_BUILD)
+    recording = Recording(application, consent, argv=["workflow", "run"], root=None)
+    recording.name("workflow", "run")
+    return application, recording
 
 
 def _crash_in_archon() -> object:
@@ -185,8 +178,10 @@ def _crash_in_archon() -> object:
 
 
 def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, recording, shown = _debug_application(isolation)
+    application, recording = _debug_application(isolation)
     assert _invoke(_crash_in_archon, application, recording) == 1
+    stderr = capsys.readouterr().err
+    shown = _debug_events(stderr)
     errors = [e for e in shown if e["event"] == "error.uncaught"]
     assert len(errors) == 1
     assert {k: errors[0]["properties"][k] for k in ("error_class", "where")} == {
@@ -194,11 +189,11 @@ def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys:
         "where": "set_config_value",
     }
     assert "example.com" not in json.dumps(shown)
-    assert "unexpected internal error (ValueError)" in capsys.readouterr().err
+    assert "unexpected internal error (ValueError)" in stderr
 
 
 def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, recording, _ = _debug_application(isolation)
+    application, recording = _debug_application(isolation)
 
     def interrupted() -> object:
         raise KeyboardInterrupt
@@ -208,7 +203,7 @@ def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
 def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, recording, _ = _debug_application(isolation)
+    application, recording = _debug_application(isolation)
 
     def terminated() -> object:
         os.kill(os.getpid(), signal.SIGTERM)
