@@ -17,14 +17,23 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
-from archon.private_files import FileRefusal, RefusedFile, read_regular_file, untrusted_directory, write_atomic
+from archon.private_files import RefusedFile, read_regular_file, untrusted_directory, write_atomic
 from archon.value import Value
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from ruamel.yaml import YAML
+
+    from archon.private_files import FileRefusal
+
+    ConfigProblem = Literal[
+        "unreadable", "symlink", "not-a-regular-file", "too-large", "not-utf-8", "invalid-yaml", "not-a-mapping"
+    ]
+    """Why ``config.yaml`` could not be used. Plain strings, not an enum: see :mod:`archon.value`."""
 
 __all__ = [
     "CONFIG_SIZE_LIMIT",
@@ -38,12 +47,6 @@ __all__ = [
 
 CONFIG_SIZE_LIMIT = 64 * 1024
 """A ``config.yaml`` larger than this is not read (archon's own keys take a few dozen bytes)."""
-
-
-ConfigProblem = Literal[
-    "unreadable", "symlink", "not-a-regular-file", "too-large", "not-utf-8", "invalid-yaml", "not-a-mapping"
-]
-"""Why ``config.yaml`` could not be used. Plain strings, not an enum: see :mod:`archon.value`."""
 
 
 _PROBLEM_TEXT: dict[ConfigProblem, str] = {

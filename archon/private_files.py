@@ -24,12 +24,26 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from archon.value import Value
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from archon.paths import ArchonPaths
+
+    FileRefusal = Literal["symlink", "not-regular", "too-large"]
+    """Why :func:`read_regular_file` refused a file without reading it. ``not-regular``: a FIFO, a socket, a device or
+    a directory, which opening or reading could block or never end.
+
+    Plain strings (``Literal``), not an enum, and a type only: this module is loaded by every command (see
+    :mod:`archon.value`)."""
+
+    Distrust = Literal["not-owned", "writable-by-others", "symlink", "not-a-directory"]
+    """Why a directory must not be used as this user's private one: it belongs to another user; its group or everyone
+    may create, rename and delete entries in it; it is a symbolic link where archon keeps a directory of its own; it is
+    not a directory."""
 
 __all__ = [
     "PRIVATE_DIR_MODE",
@@ -61,14 +75,6 @@ _CHECKS_OWNERS = os.name == "posix"
 """Owner and mode bits mean something on POSIX only (on Windows access is decided by ACLs, not checked here)."""
 
 
-FileRefusal = Literal["symlink", "not-regular", "too-large"]
-"""Why :func:`read_regular_file` refused a file without reading it. ``not-regular``: a FIFO, a socket, a device or
-a directory, which opening or reading could block or never end.
-
-Plain strings (``Literal``), not an enum: this module is loaded by every command, and defining an enum costs ~0.2 ms
-(the same holds for the other value types here; see :mod:`archon.value`)."""
-
-
 class RefusedFile(OSError):
     """A file that exists but was not read (see ``reason``)."""
 
@@ -77,11 +83,6 @@ class RefusedFile(OSError):
         self.path = path
         self.reason = reason
 
-
-Distrust = Literal["not-owned", "writable-by-others", "symlink", "not-a-directory"]
-"""Why a directory must not be used as this user's private one: it belongs to another user; its group or everyone
-may create, rename and delete entries in it; it is a symbolic link where archon keeps a directory of its own; it is
-not a directory."""
 
 _DISTRUST_TEXT: dict[Distrust, str] = {
     "not-owned": "is owned by another user",

@@ -6,18 +6,21 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from archon.config import (
     CONFIG_SIZE_LIMIT,
     REMOVE,
-    ConfigProblem,
     read_config,
     set_config_value,
     set_config_values,
 )
 from archon.errors import ConfigError
+
+if TYPE_CHECKING:
+    from archon.config import ConfigProblem
 
 USER_CONFIG = """\
 # my archon settings

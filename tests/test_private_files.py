@@ -7,12 +7,12 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from archon.paths import ArchonPaths
 from archon.private_files import (
-    FileRefusal,
     RefusedFile,
     Untrusted,
     ensure_private_dir,
@@ -21,6 +21,9 @@ from archon.private_files import (
     untrusted_home,
     write_atomic,
 )
+
+if TYPE_CHECKING:
+    from archon.private_files import FileRefusal
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="owners and mode bits are POSIX's")
 

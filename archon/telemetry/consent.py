@@ -22,12 +22,14 @@ what was not understood); ``archon.cli`` words it. Nothing here reads the disk o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK, flag
 from archon.value import Value
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from archon.config import ConfigState
     from archon.private_files import Untrusted
 
@@ -48,34 +50,35 @@ CONFIG_LOCAL_ONLY_KEY = ("telemetry", "local_only")
 _DNT_UNSET = frozenset({"", "0", "false", "no"})
 
 
-ConsentSource = Literal[
-    "DO_NOT_TRACK", "ARCHON_TELEMETRY_DISABLED", "ARCHON_TELEMETRY", "config", "archon-home", "default"
-]
-"""The rule that decided (what ``status --json`` reports as ``source``). ``archon-home``: the archon home (or its
-telemetry directory) is not this user's own (see ``Consent.untrusted``).
+if TYPE_CHECKING:
+    ConsentSource = Literal[
+        "DO_NOT_TRACK", "ARCHON_TELEMETRY_DISABLED", "ARCHON_TELEMETRY", "config", "archon-home", "default"
+    ]
+    """The rule that decided (what ``status --json`` reports as ``source``). ``archon-home``: the archon home (or its
+    telemetry directory) is not this user's own (see ``Consent.untrusted``).
 
-Plain strings (``Literal``), not enums, here and below: every command loads this module, and defining an enum
-costs ~0.2 ms (see :mod:`archon.value`)."""
+    Plain strings (``Literal``), not enums, here and below, and types only (a ``Literal`` made at run time costs
+    ~0.05 ms, an enum ~0.2 ms): every command loads this module (see :mod:`archon.value`)."""
 
-ConsentProblem = Literal[
-    "value-not-understood", "config-unusable", "local-only-not-understood", "local-only-wins", "untrusted-home"
-]
-"""Something that was not understood, and therefore made the decision off:
+    ConsentProblem = Literal[
+        "value-not-understood", "config-unusable", "local-only-not-understood", "local-only-wins", "untrusted-home"
+    ]
+    """Something that was not understood, and therefore made the decision off:
 
-- ``value-not-understood``: the deciding variable's value, or ``telemetry.enabled``, is not a boolean (see
-  ``Consent.value``);
-- ``config-unusable``: ``config.yaml`` could not be read or parsed (see ``Consent.config.problem``);
-- ``local-only-not-understood``: ``telemetry.local_only`` is not a boolean (see ``Consent.value``): off;
-- ``local-only-wins``: ``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local
-  mode ran ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides;
-- ``untrusted-home``: the archon home or a telemetry directory in it belongs to another user, is writable by
-  others, or is a symlink where archon keeps a directory of its own (see ``Consent.untrusted``): never used for
-  telemetry.
-"""
+    - ``value-not-understood``: the deciding variable's value, or ``telemetry.enabled``, is not a boolean (see
+      ``Consent.value``);
+    - ``config-unusable``: ``config.yaml`` could not be read or parsed (see ``Consent.config.problem``);
+    - ``local-only-not-understood``: ``telemetry.local_only`` is not a boolean (see ``Consent.value``): off;
+    - ``local-only-wins``: ``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local
+      mode ran ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides;
+    - ``untrusted-home``: the archon home or a telemetry directory in it belongs to another user, is writable by
+      others, or is a symlink where archon keeps a directory of its own (see ``Consent.untrusted``): never used for
+      telemetry.
+    """
 
-ConfigSetting = Literal["on", "off", "local", "unset", "invalid"]
-"""What ``config.yaml`` says about telemetry. ``invalid``: unreadable or malformed config, or a
-``telemetry.enabled`` that is not true or false."""
+    ConfigSetting = Literal["on", "off", "local", "unset", "invalid"]
+    """What ``config.yaml`` says about telemetry. ``invalid``: unreadable or malformed config, or a
+    ``telemetry.enabled`` that is not true or false."""
 
 
 class Consent(Value):

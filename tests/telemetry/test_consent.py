@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from archon.config import ConfigProblem, ConfigState, read_config
+from archon.config import ConfigState, read_config
 from archon.private_files import Untrusted
-from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
+from archon.telemetry.consent import Consent, may_record, resolve_consent
+
+if TYPE_CHECKING:
+    from archon.config import ConfigProblem
+    from archon.telemetry.consent import ConsentProblem, ConsentSource
 
 CONFIG = Path("/archon-home/config.yaml")
 
