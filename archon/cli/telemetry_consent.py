@@ -72,10 +72,12 @@ def withdraw(application: Application) -> tuple[int, int, bool]:
     from archon.telemetry.consent_record import delete_consent_record  # startup time: see the top of this module
     from archon.telemetry.outbox.local_events import LocalEvents
     from archon.telemetry.outbox.store import Outbox
+    from archon.telemetry.prepared import forget_prepared
 
     paths = application.paths
     try:
         had_record = delete_consent_record(paths)
+        forget_prepared(paths)  # made for recording with this consent, and holding the anonymous id
     finally:
         pending = Outbox(paths).clear()
         local = LocalEvents(paths).clear()

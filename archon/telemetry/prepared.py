@@ -27,6 +27,7 @@ through the full recorder, which prepares the templates again when it may.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -57,6 +58,7 @@ __all__ = [
     "PreparedRun",
     "Template",
     "field_marker",
+    "forget_prepared",
     "load_prepared",
     "write_prepared",
 ]
@@ -171,6 +173,12 @@ def write_prepared(
     except OSError:
         return False
     return True
+
+
+def forget_prepared(paths: ArchonPaths) -> None:
+    """Delete the prepared events: they hold the anonymous id (``telemetry clear``, ``off``, ``local``)."""
+    with contextlib.suppress(FileNotFoundError):
+        paths.prepared_events.unlink()
 
 
 def load_prepared(paths: ArchonPaths, build: BuildInfo) -> PreparedEvents | None:
