@@ -109,12 +109,14 @@ class KeyedArchon:
     root: Path
 
     @classmethod
-    def build(cls, host: str, root: Path | None = None) -> KeyedArchon:
+    def build(cls, host: str, root: Path | None = None, *, source: Path | None = None) -> KeyedArchon:
+        """This tree's keyed wheel (or ``source``'s, another checkout), installed, with its three homes."""
         root = root or Path(tempfile.mkdtemp(prefix="archon-bench-"))
         wheel_dir = root / "wheel"
         result = build_wheel(
             wheel_dir,
             {"POSTHOG_PUBLIC_KEY": TEST_KEY, "POSTHOG_HOST": host, "VERSION": "v0.0.1", "GIT_COMMIT": "0000bec4"},
+            **({} if source is None else {"source": source}),
         )
         if result.returncode != 0:
             raise RuntimeError(result.stderr)
