@@ -17,7 +17,7 @@ from archon.workflows.commands import CommandLibrary, load_commands
 from archon.workflows.errors import WorkflowDefinitionError, WorkflowNotFoundError
 from archon.workflows.loader import declared_name, parse_workflow
 from archon.workflows.model import Workflow
-from archon.workflows.source_files import read_source_file, source_file_names
+from archon.workflows.source_files import read_named_file, read_source_file, source_file_names
 from archon.workflows.sources import (
     COMMANDS_DIR,
     SkippedSource,
@@ -116,9 +116,6 @@ def load_workflow_file(
     beside = path.parent / COMMANDS_DIR
     beside_source = WorkflowSource("file", beside, str(beside), beside.resolve())
     commands = load_commands([*sources.commands, beside_source], trust=sources.trust)
-    real = path.resolve()
-    named = WorkflowSource("file", real.parent, str(path.parent), None)
-    if not real.is_file():
+    if not path.is_file():
         raise WorkflowDefinitionError(str(path), "is not a file")
-    text = read_source_file(named, real.name, trust=SourceTrust(None))
-    return parse_workflow(text, source=str(path), origin="file", commands=commands)
+    return parse_workflow(read_named_file(path), source=str(path), origin="file", commands=commands)

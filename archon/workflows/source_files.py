@@ -18,7 +18,7 @@ from archon.private_files import FileRefusal, RefusedFile, read_regular_file
 from archon.workflows.errors import WorkflowDefinitionError
 from archon.workflows.sources import SourceTrust, WorkflowSource, _judge, _within
 
-__all__ = ["SOURCE_FILE_LIMIT", "read_source_file", "source_file_names"]
+__all__ = ["SOURCE_FILE_LIMIT", "read_named_file", "read_source_file", "source_file_names"]
 
 SOURCE_FILE_LIMIT = 128 * 1024
 """A workflow or command file larger than this is not read: the bundled ones are under 4 KiB, and a prompt is
@@ -86,6 +86,17 @@ def read_source_file(source: WorkflowSource, name: str, *, trust: SourceTrust) -
             raw = (directory / name).read_bytes()
         except OSError as exc:
             raise WorkflowDefinitionError(label, f"cannot be read ({exc.strerror or exc})") from exc
+    return _text(raw, label)
+
+
+def read_named_file(path: Path) -> str:
+    """A file the user named (``archon workflow validate PATH``): followed if it is a link (the user chose it),
+    otherwise read as carefully as any other, whoever owns it (nothing from it runs)."""
+    source = WorkflowSource("file", path.parent, str(path.parent))
+    return _text(_read_path(Path(os.path.realpath(path)), source, SourceTrust(None), str(path)), str(path))
+
+
+def _text(raw: bytes, label: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

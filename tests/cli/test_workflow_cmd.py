@@ -94,6 +94,22 @@ def test_list_json_names_a_broken_file_by_its_path_and_what_it_hides(cli: Cli) -
     assert "archon-assist" not in {w["name"] for w in data["workflows"]}
 
 
+def test_run_of_a_name_a_broken_override_hides_fails_naming_the_file(cli: Cli) -> None:
+    """Issue 19, item 7, as reported: a valid ~/.archon/workflows/dup.yaml and a broken repo dup-override.yaml,
+    both named dup. Before, `run dup` ran the user's version and exited 0."""
+    (cli.home / "workflows").mkdir(parents=True)
+    (cli.home / "workflows" / "dup.yaml").write_text(
+        "name: dup\ndescription: d\nnodes: [{id: a, bash: 'touch ran-user-version'}]\n", encoding="utf-8"
+    )
+    broken = cli.add_workflow("name: dup\ndescription: d\nnodes: [{id: a, bash: x, prompt: y}]\n", "dup-override.yaml")
+    result = cli("workflow", "run", "dup")
+    assert isinstance(result.exception, WorkflowDefinitionError)
+    assert result.exception.exit_code == 2
+    assert result.exception.message.startswith(f"{broken}: node 'a'")
+    assert "replaces workflow 'dup'" in result.exception.message
+    assert not (cli.cwd / "ran-user-version").exists()
+
+
 def test_list_and_run_say_why_a_repository_was_skipped_and_run_the_bundled_workflow(cli: Cli) -> None:
     """The issue's attack in one process: a repository anyone may write (sticky, like /tmp) with a workflow named
     like a bundled one. Its bash never runs; list and run say why the repository was not read."""
