@@ -47,7 +47,13 @@ class Cli:
         self.env: dict[str, str] = {"PATH": path_with(bin_dir), "HOME": str(cwd)}
 
     def __call__(self, *args: str, stderr_is_tty: bool = False) -> Result:
-        runtime = Runtime(env=dict(self.env), home=self.home, cwd=self.cwd, stderr_is_tty=stderr_is_tty)
+        runtime = Runtime(
+            env=dict(self.env),
+            home=self.home,
+            cwd=self.cwd,
+            stderr_is_tty=stderr_is_tty,
+            user_home=self.cwd.parent,  # the walk for a repository stops there, never at a planted /tmp/.git
+        )
         return CliRunner().invoke(app, list(args), obj=Application(runtime=runtime, telemetry=self.sink))
 
     def add_workflow(self, text: str, name: str = "mine.yaml") -> Path:

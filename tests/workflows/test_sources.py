@@ -1,6 +1,8 @@
 """The trust rule for workflow sources: which directories the walk accepts, where it stops, and why a source is
 skipped (as data; tests/cli words it). Directories of another user are made with ``chown`` (root only); world- and
-group-writable ones with ``chmod``; Windows is simulated with ``SourceTrust(None, windows=True)``."""
+group-writable ones with ``chmod``; Windows is simulated with ``SourceTrust(None, windows=True)``. Each walk is
+given the test's directory as the user's home, so a ``/tmp/.git`` or ``/tmp/.archon`` someone left on the machine
+(this suite has met one) does not change what it finds."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _base(tmp_path: Path) -> Path:
 def test_ones_own_repository_is_found(tmp_path: Path) -> None:
     repo = _repo(_base(tmp_path) / "repo", ".git")
     (repo / "src").mkdir()
-    assert find_repo_root(repo / "src", trust=_me(), user_home=None).root == repo
+    assert find_repo_root(repo / "src", trust=_me(), user_home=tmp_path).root == repo
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o1777, 0o773])
@@ -47,7 +49,7 @@ def test_a_repository_others_may_write_is_skipped_and_says_why(tmp_path: Path, m
     shared.chmod(mode)
     scratch = shared / "scratch"
     scratch.mkdir(mode=0o755)
-    search = find_repo_root(scratch, trust=_me(), user_home=None)
+    search = find_repo_root(scratch, trust=_me(), user_home=tmp_path)
     assert search.root is None
     assert search.skipped == SkippedSource("repo", shared, shared, SkipReason.WRITABLE_BY_OTHERS)
 
@@ -55,7 +57,7 @@ def test_a_repository_others_may_write_is_skipped_and_says_why(tmp_path: Path, m
 def test_a_repository_of_another_user_is_skipped(tmp_path: Path) -> None:
     repo = _repo(_base(tmp_path) / "theirs", ".git")
     give_away(repo)
-    search = find_repo_root(repo, trust=_me(), user_home=None)
+    search = find_repo_root(repo, trust=_me(), user_home=tmp_path)
     assert search == (None, SkippedSource("repo", repo, repo, SkipReason.NOT_OWNED))
 
 
@@ -66,7 +68,7 @@ def test_the_walk_stops_at_a_directory_others_may_write_even_without_a_repositor
     build.mkdir()
     build.chmod(0o777)
     (build / "out").mkdir(mode=0o755)
-    search = find_repo_root(build / "out", trust=_me(), user_home=None)
+    search = find_repo_root(build / "out", trust=_me(), user_home=tmp_path)
     assert search == (None, SkippedSource("repo", repo, build, SkipReason.WRITABLE_BY_OTHERS))
 
 
@@ -75,7 +77,7 @@ def test_the_walk_stops_silently_where_there_is_nothing_to_lose(tmp_path: Path) 
     shared.mkdir()
     shared.chmod(0o1777)
     (shared / "scratch").mkdir(mode=0o755)
-    assert find_repo_root(shared / "scratch", trust=_me(), user_home=None) == (None, None)
+    assert find_repo_root(shared / "scratch", trust=_me(), user_home=tmp_path) == (None, None)
 
 
 def test_the_walk_stops_at_the_users_home(tmp_path: Path) -> None:
@@ -83,15 +85,15 @@ def test_the_walk_stops_at_the_users_home(tmp_path: Path) -> None:
     home = above / "home"
     (home / "notes").mkdir(parents=True)
     assert find_repo_root(home / "notes", trust=_me(), user_home=home) == (None, None)
-    assert find_repo_root(home / "notes", trust=_me(), user_home=None).root == above
+    assert find_repo_root(home / "notes", trust=_me(), user_home=tmp_path).root == above
 
 
 def test_group_writable_is_trusted_only_for_the_users_private_group(tmp_path: Path) -> None:
     repo = _repo(_base(tmp_path) / "repo", ".git")
     repo.chmod(0o775)
     gid = repo.stat().st_gid
-    assert find_repo_root(repo, trust=_me(private_gid=gid), user_home=None).root == repo
-    assert find_repo_root(repo, trust=_me(private_gid=None), user_home=None).skipped == SkippedSource(
+    assert find_repo_root(repo, trust=_me(private_gid=gid), user_home=tmp_path).root == repo
+    assert find_repo_root(repo, trust=_me(private_gid=None), user_home=tmp_path).skipped == SkippedSource(
         "repo", repo, repo, SkipReason.WRITABLE_BY_OTHERS
     )
 
@@ -101,14 +103,14 @@ def test_folders_of_the_repository_are_judged_too(isolation: Path, tmp_path: Pat
     workflows = repo / ".archon" / "workflows"
     (workflows / "commands").mkdir()
     (workflows / "commands").chmod(0o777)
-    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=tmp_path, trust=_me())
     assert [s.directory for s in sources.workflows if s.origin == "repo"] == [workflows]
     assert [s.directory for s in sources.commands if s.origin == "repo"] == []
     assert sources.skipped == [
         SkippedSource("repo", workflows / "commands", workflows / "commands", SkipReason.WRITABLE_BY_OTHERS)
     ]
     workflows.chmod(0o777)
-    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled", "user"]
     assert SkippedSource("repo", workflows, workflows, SkipReason.WRITABLE_BY_OTHERS) in sources.skipped
 
@@ -120,7 +122,7 @@ def test_an_archon_folder_that_links_out_of_the_repository_is_skipped(isolation:
     repo = base / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / ".archon").symlink_to(elsewhere, target_is_directory=True)
-    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled", "user"]
     assert sources.skipped[0].reason == SkipReason.LINK_LEAVES_REPO
 
@@ -130,7 +132,7 @@ def test_an_archon_folder_that_links_inside_the_repository_is_followed(isolation
     (repo / ".git").mkdir(parents=True)
     (repo / "config" / "archon" / "workflows").mkdir(parents=True)
     (repo / ".archon").symlink_to(repo / "config" / "archon", target_is_directory=True)
-    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(isolation), cwd=repo, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled", "user", "repo"]
     assert sources.skipped == []
 
@@ -141,7 +143,7 @@ def test_a_user_workflows_directory_others_may_write_is_skipped(tmp_path: Path, 
     (home / "workflows").mkdir(parents=True)
     home.chmod(0o700)
     (home / "workflows").chmod(mode)
-    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled"]
     assert sources.skipped == [
         SkippedSource("user", home / "workflows", home / "workflows", SkipReason.WRITABLE_BY_OTHERS)
@@ -155,10 +157,10 @@ def test_a_user_workflows_directory_may_be_a_link_to_ones_own_dotfiles(tmp_path:
     home = base / "archon-home"
     home.mkdir(mode=0o700)
     (home / "workflows").symlink_to(dotfiles, target_is_directory=True)
-    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled", "user"]
     dotfiles.chmod(0o777)
-    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=None, trust=_me())
+    sources = workflow_sources(paths=ArchonPaths(home), cwd=tmp_path, user_home=tmp_path, trust=_me())
     assert [s.origin for s in sources.workflows] == ["bundled"]
     assert sources.skipped[0].reason == SkipReason.WRITABLE_BY_OTHERS
 
