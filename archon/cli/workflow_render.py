@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from archon.cli.workflow_trust_words import skipped_json
 from archon.workflows.catalog import Catalog
 from archon.workflows.model import Node, Workflow
 from archon.workflows.plan import RunPlan
@@ -130,7 +131,10 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
             }
             for w in sorted(catalog.workflows.values(), key=lambda w: w.name)
         ],
-        "errors": [{"file": stem, "message": error.message} for stem, error in sorted(catalog.errors.items())],
+        "errors": [
+            {"file": b.source, "stem": b.stem, "hides": b.hides, "message": b.error.message} for b in catalog.broken
+        ],
+        "skipped": skipped_json(catalog),
     }
 
 
