@@ -30,7 +30,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-__all__ = ["NetworkNamespace", "namespaces_unavailable"]
+from tests.support.proc import all_processes
+
+__all__ = ["NetworkNamespace", "descendants", "namespaces_unavailable"]
 
 CLONE_NEWNET = 0x40000000
 _IP_TIMEOUT = 30.0
@@ -48,6 +50,22 @@ def namespaces_unavailable() -> str | None:
 def _ip(*args: str) -> subprocess.CompletedProcess[str]:
     ip = shutil.which("ip") or "ip"
     return subprocess.run([ip, *args], capture_output=True, text=True, check=False, timeout=_IP_TIMEOUT)
+
+
+def descendants(roots: Sequence[int]) -> list[int]:
+    """``roots`` (those still alive) and all their live descendants, parents first."""
+    parents = {info.pid: info.ppid for info in all_processes() if info.alive}
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found: list[int] = []
+    queue = [pid for pid in roots if pid in parents]
+    while queue:
+        pid = queue.pop(0)
+        if pid not in found:
+            found.append(pid)
+            queue += children.get(pid, [])
+    return found
 
 
 class NetworkNamespace:
@@ -118,12 +136,18 @@ class NetworkNamespace:
         result = _ip("netns", "pids", self.name)
         return [int(line) for line in result.stdout.split() if line.isdigit()]
 
+    def processes(self) -> list[int]:
+        """Every process inside, and every descendant of one (a sandbox such as codex's bubblewrap puts its
+        children in network namespaces of their own)."""
+        return [pid for pid in descendants(self.pids()) if pid != os.getpid()]
+
     def kill_all(self, *, timeout: float = 10.0) -> list[int]:
-        """SIGKILL every process inside, and wait (bounded) until none is left; returns the pids that were there."""
+        """SIGKILL every process inside and their descendants, and wait (bounded) until none is left; returns the
+        pids that were there."""
         killed: list[int] = []
         deadline = time.monotonic() + timeout
         while True:
-            pids = [pid for pid in self.pids() if pid != os.getpid()]
+            pids = self.processes()
             if not pids:
                 return killed
             for pid in pids:

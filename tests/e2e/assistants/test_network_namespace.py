@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.assistants.conftest import require_namespaces
 from tests.support.assistant_lab import AssistantLab, assistant_lab
 from tests.support.model_api import Exchange, ModelScript, Say
+from tests.support.proc import read_process
 
 pytestmark = pytest.mark.slow
 
@@ -110,9 +111,5 @@ def test_nothing_outlives_the_lab_even_when_the_test_fails(tmp_path: Path) -> No
 
 def _is_sleep(pid: int) -> bool:
     """A live (not zombie) ``sleep`` process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    name, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2]
-    return name == "sleep" and state != "Z"
+    info = read_process(pid)
+    return info is not None and info.alive and info.name == "sleep"
