@@ -5,8 +5,12 @@ NXDOMAIN at once (and logs every question), the fake APIs served inside it from 
 (with CODEX_HOME and claude's config under it) and a git work tree. Then::
 
     lab.script = ModelScript([Exchange("M1", (Say("hello"),))])
-    run = lab.run(lab.claude("-p", "--output-format", "stream-json", "--verbose", "M1: say hello"))
+    run = lab.run(lab.claude("-p", "--output-format", "stream-json", "--verbose", "--", "M1: say hello"),
+                  env=lab.env("claude"))
     assert run.exit_code == 0 and lab.requests("anthropic")
+
+A program that starts the CLIs itself (archon) gets ``lab.assistant_env()``: both pinned CLIs first on PATH and both
+CLIs' settings, so ``lab.run([archon, "workflow", "run", ...], env=lab.assistant_env())`` drives the real CLIs.
 
 On exit every process left in the namespace is killed and the namespace removed, also when the test failed.
 """
@@ -103,6 +107,14 @@ class AssistantLab:
             }
         else:
             env |= {"CODEX_HOME": str(self.codex_home), "CODEX_API_KEY": FAKE_CODEX_KEY}
+        return env | dict(extra or {})
+
+    def assistant_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """For a program that runs the CLIs itself (archon): both CLIs' settings, and the pinned ``claude`` and
+        ``codex`` first on PATH."""
+        env = self.env("claude") | self.env("codex")
+        bins = {str(require_assistant(name).executable.parent) for name in ("claude", "codex")}
+        env["PATH"] = ":".join([*sorted(bins), env["PATH"]])
         return env | dict(extra or {})
 
     def start(

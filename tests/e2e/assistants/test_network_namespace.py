@@ -113,3 +113,12 @@ def _is_sleep(pid: int) -> bool:
     """A live (not zombie) ``sleep`` process."""
     info = read_process(pid)
     return info is not None and info.alive and info.name == "sleep"
+
+
+def test_a_program_that_runs_the_clis_finds_the_pinned_ones_first(lab: AssistantLab) -> None:
+    env = lab.assistant_env()
+    run = lab.run(["sh", "-c", "command -v claude; command -v codex"], env=env, timeout=30)
+    assert run.exit_code == 0, run.describe()
+    assert [line.text for line in run.lines] == [lab.claude()[0], lab.codex()[0]]
+    assert env["ANTHROPIC_BASE_URL"] == lab.api.url
+    assert env["CODEX_HOME"] == str(lab.codex_home)
