@@ -186,3 +186,11 @@ def test_a_websocket_upgrade_is_refused_with_426(api: ModelApiServer) -> None:
     assert answer.status == 426
     (request,) = api.log.all("openai")
     assert request.label == "websocket"
+
+
+def test_a_failure_of_the_fake_itself_is_reported_as_a_problem(api: ModelApiServer) -> None:
+    with pytest.raises(http.client.RemoteDisconnected):
+        _send(api, "POST", "/v1/messages", b"{}", {"content-length": "many"})
+    (problem,) = api.script.problems()
+    assert problem.api == "server"
+    assert "invalid literal for int()" in problem.message

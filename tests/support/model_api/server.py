@@ -134,11 +134,20 @@ class _Handler(BaseHTTPRequestHandler):
                 responder, path, upgrade=self.headers.get("upgrade", ""), websocket_status=owner.websocket_status
             )
 
+    def _answer(self) -> None:
+        """Answer one request; a failure of the fake itself is a problem the test is failed with, not only a
+        traceback on stderr and a CLI that saw its connection drop."""
+        try:
+            self._dispatch()
+        except Exception as error:
+            self.server.owner.script.report("server", f"the fake failed on {self.command} {self.path}: {error!r}")
+            raise
+
     def do_POST(self) -> None:
-        self._dispatch()
+        self._answer()
 
     def do_GET(self) -> None:
-        self._dispatch()
+        self._answer()
 
 
 def _api_of(path: str, headers: Any) -> str:
