@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import IN_CI, require_tool
 from tests.e2e.harness import PATIENCE, Cli
+from tests.e2e.install_sh import Machine
 from tests.e2e.processes import kill_processes_with_home, wait_for_no_process_with_home
 from tests.support.artefacts import InstalledArchon
 from tests.support.binary import FROZEN_VERSION, FrozenArchon
@@ -29,6 +30,20 @@ def releases(frozen_archon: FrozenArchon, tmp_path_factory: pytest.TempPathFacto
     with serve_releases(tmp_path_factory.mktemp("releases")) as server:
         server.publish(f"v{FROZEN_VERSION}", [frozen_archon.dist / "SHA256SUMS", frozen_archon.archive])
         yield server
+
+
+@pytest.fixture
+def machine(
+    releases: ReleaseServer, frozen_archon: FrozenArchon, tmp_path: Path, ingest: IngestServer
+) -> Iterator[Machine]:
+    """A fresh user's machine for install.sh (tests/e2e/install_sh.py); afterwards nothing is left in its TMPDIR and
+    nothing reached the ingest server."""
+    home, archon_home, tmp, fakes = (tmp_path / name for name in ("home", "archon-home", "tmp", "fakes"))
+    for folder in (home, archon_home, tmp, fakes):
+        folder.mkdir()
+    yield Machine(home, archon_home, tmp, fakes, server=releases, target=frozen_archon.target)
+    assert list((tmp_path / "tmp").iterdir()) == []  # the installer cleaned up after itself, whatever happened
+    assert ingest.snapshot() == []  # nothing reached the ingest server: no install ever ran archon with telemetry on
 
 
 @pytest.fixture
