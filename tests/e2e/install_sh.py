@@ -136,6 +136,7 @@ def fake_release(
 ) -> None:
     """Publish v<version>/ holding an archive whose ``archon`` is ``archon_script`` (with ``mode`` and ``owner``
     as the archive records them), plus ``extra`` members (name in the bundle: content, mode), and its SHA256SUMS."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     archive = tmp_path / f"archon-{machine.target}.tar.gz"
     members = {"archon": (("#!/bin/sh\n" + archon_script).encode(), mode), **(extra or {})}
     with tarfile.open(archive, "w:gz") as tar:
