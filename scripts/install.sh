@@ -15,11 +15,14 @@
 #   ARCHON_VERSION               the version to install, e.g. 1.4.0 (default: the latest release)
 #   ARCHON_INSTALL_BASE_URL      where releases are: $ARCHON_INSTALL_BASE_URL/v<version>/ (and latest/) must hold the
 #                                files of a GitHub release (default: https://github.com/archon-cli/archon/releases,
-#                                as download/v<version>/ and latest/download/); https://, or http:// on loopback only
+#                                as download/v<version>/ and latest/download/); https://, or http:// on loopback only;
+#                                host[:port][/path] and nothing else (no user@, no query, no fragment)
 #   ARCHON_INSTALL_DIR           where versions are kept (default: ~/.archon/install)
 #   ARCHON_BIN_DIR               where the `archon` link goes (default: ~/.local/bin)
 #   ARCHON_INSTALL_ATTESTATION   auto (default: verify with gh when it is installed and logged in, else say it was
 #                                skipped), require (fail unless gh verifies it), skip
+# It trusts nothing it reads back: the link, the receipt beside the version it points to, the base URL, the archive's
+# owners and modes; run as root, it refuses a HOME that is not root's (sudo -E). docs/release.md lists each rule.
 # See docs/release.md. POSIX sh: runs under dash, bash, zsh's sh mode and macOS's /bin/sh.
 set -eu
 
