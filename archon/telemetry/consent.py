@@ -44,6 +44,8 @@ __all__ = [
 
 CONFIG_ENABLED_KEY = ("telemetry", "enabled")
 CONFIG_LOCAL_ONLY_KEY = ("telemetry", "local_only")
+
+
 class ConsentSource(StrEnum):
     """The rule that decided (its value is what ``status --json`` reports as ``source``)."""
 
