@@ -452,3 +452,12 @@ def test_ci_runs_the_powershell_installer_end_to_end_on_windows(ci: Any) -> None
     assert ". scripts/_venv.sh" in test["run"]  # from uv.lock, like every other job
     assert '"$VENV_BIN/pytest" -m slow tests/e2e/test_install_ps1.py -rs' in test["run"]
     assert (REPO_ROOT / "tests" / "e2e" / "test_install_ps1.py").is_file()
+
+
+def test_the_full_suite_runs_readmes_command_from_an_empty_uv_cache(ci: Any) -> None:
+    """Issue 18: README's command must pass from a fresh clone with nothing cached; the runner's own cache folder
+    may be empty today, but the job says so itself, with a folder it has just created."""
+    (step,) = [s for s in job_steps(ci["jobs"]["full-suite"]) if "bash .ci/run" in s.get("run", "")]
+    lines = step["run"].splitlines()
+    assert lines[0] == 'mkdir "$RUNNER_TEMP/empty-uv-cache"'  # mkdir fails if it exists: it is new and empty
+    assert 'UV_CACHE_DIR="$RUNNER_TEMP/empty-uv-cache" bash .ci/run' in lines[1]
