@@ -1,11 +1,14 @@
 """.github/workflows/ci.yml and release.yml: valid (GitHub's schema), clean under zizmor (offline, every persona),
 and shaped as the release design requires: a gate before anything is built or published, the script builds (inside
-manylinux_2_28 on Linux, smoke-tested on debian:11), only its step sees the secrets, least permissions, pinned
-actions and images, locked installs on patch-pinned Pythons, trusted publishing to the package index, the installers
-attached to every release, and the Homebrew formula checked with brew and pushed to the tap for final releases only.
+manylinux_2_28 on Linux, smoke-tested on AlmaLinux 8, glibc 2.28), only its step sees the secrets, least
+permissions, pinned actions and images, locked installs on patch-pinned Pythons, the exact files rehearsed on every
+OS before anything is published, then one publishing chain (trusted publishing to the package index, the GitHub
+release with the installers attached, the Homebrew formula checked with brew and pushed to the tap for final
+releases only), and docs/release.md's allow-list naming exactly the actions the workflows use.
 
 Nothing here runs GitHub Actions: these tests read the workflow files (and run the tap push's credential helper with
-git, as the push step would); what the jobs do on GitHub's runners is checked only there.
+git, as the push step would); tests/release/ runs the publishing scripts offline; what the jobs do on GitHub's
+runners is checked only there.
 """
 
 from __future__ import annotations
@@ -520,3 +523,14 @@ def test_the_full_suite_runs_readmes_command_from_an_empty_uv_cache(ci: Any) -> 
     lines = step["run"].splitlines()
     assert lines[0] == 'mkdir "$RUNNER_TEMP/empty-uv-cache"'  # mkdir fails if it exists: it is new and empty
     assert 'UV_CACHE_DIR="$RUNNER_TEMP/empty-uv-cache" bash .ci/run' in lines[1]
+
+
+def test_the_release_docs_allow_list_names_exactly_the_actions_the_workflows_use(release: Any, ci: Any) -> None:
+    """docs/release.md's first-release checklist tells the organisation owner what to allow; an action added, bumped
+    or dropped in a workflow must change that list too."""
+    used = {step["uses"] for workflow in (release, ci) for _, _, step in steps(workflow) if "uses" in step}
+    text = (REPO_ROOT / "docs" / "release.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n((?:   [a-z].*\n)+)   ```", text)
+    assert block is not None
+    listed = {line.split()[0] for line in block.group(1).splitlines()}
+    assert listed == used
