@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import pytest
+from _pytest.skipping import evaluate_skip_marks  # what pytest's own skipping hook evaluates
 
 __all__ = [
     "IN_CI",
@@ -233,7 +234,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture: a missing tool skips or fails the test, unless its skip marks skip it anyway (a Windows-only
+    test on Linux is skipped, never failed for lacking PowerShell); pytest's own skipping hook, which runs after this
+    one, evaluates them again and skips it."""
     _Running.item = item
+    if evaluate_skip_marks(item) is not None:
+        return
     for name in sorted(needs_of(item)):
         if locate(name) is None:
             _missing(name)
