@@ -295,6 +295,7 @@ def test_bad_settings_are_refused_before_anything_happens(machine: Machine, env:
     assert tree(machine.home) == {}
 
 
+@pytest.mark.needs_tool("shellcheck")
 def test_install_sh_passes_shellcheck_as_posix_sh() -> None:
     result = subprocess.run(
         [require_tool("shellcheck"), "--shell=sh", str(INSTALL_SH)], capture_output=True, text=True, check=False

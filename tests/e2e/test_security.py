@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import OTHER_USER_TOOLS
 from tests.e2e.harness import PATIENCE, Cli
 from tests.e2e.processes import processes_with_home
 from tests.support.ingest import IngestServer
@@ -190,7 +191,7 @@ EVERYDAY = [
 @pytest.mark.parametrize(
     ("case", "problem"),
     [
-        ("home-of-another-user", "owned by another user"),
+        pytest.param("home-of-another-user", "owned by another user", marks=pytest.mark.needs_tool(*OTHER_USER_TOOLS)),
         ("home-writable-by-others", "writable by other users"),
         ("home-writable-by-group", "writable by other users"),
     ],
@@ -233,7 +234,12 @@ def test_a_home_someone_else_controls_is_never_used_nor_written(
 
 @pytest.mark.parametrize(
     ("case", "problem"),
-    [("telemetry-dir-of-another-user", "owned by another user"), ("telemetry-dir-writable", "writable by other users")],
+    [
+        pytest.param(
+            "telemetry-dir-of-another-user", "owned by another user", marks=pytest.mark.needs_tool(*OTHER_USER_TOOLS)
+        ),
+        ("telemetry-dir-writable", "writable by other users"),
+    ],
 )
 def test_a_telemetry_directory_someone_else_controls_is_never_used(
     cli: Cli, tmp_path: Path, request: pytest.FixtureRequest, case: str, problem: str
