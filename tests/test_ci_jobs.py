@@ -100,14 +100,14 @@ def test_the_runner_list_covers_every_runner_the_workflows_use_and_names_its_sou
 # --- how a job is read -------------------------------------------------------------------------------------------
 
 
-def test_ci_run_installs_its_tools_with_apt_only_as_root_and_workerd_with_npm_always() -> None:
+def test_ci_run_installs_its_tools_with_apt_only_as_root_and_with_npm_always() -> None:
     catalogue = ToolCatalogue.load()
     ci = {"jobs": {"as-root": _job("sudo env CI=true bash .ci/run"), "as-runner": _job("bash .ci/run")}}
     runs = {run.job: run for run in job_runs(ci, catalogue)}
     added = runs["as-root"].provided - catalogue.runners[UBUNTU]
     # nginx, ruby... are there already
-    assert added == {"caddy", "fish", "zsh", "bash-completion", "bsdtar", "workerd", "root"}
-    assert runs["as-runner"].provided - catalogue.runners[UBUNTU] == {"workerd"}
+    assert added == {"caddy", "fish", "zsh", "bash-completion", "bsdtar", "workerd", "claude", "codex", "root"}
+    assert runs["as-runner"].provided - catalogue.runners[UBUNTU] == {"workerd", "claude", "codex"}
     assert runs["as-root"].pytest_args == ((),)  # .ci/run runs README's command, scripts/test.sh, on everything
 
 
@@ -117,6 +117,8 @@ def test_ci_runs_apt_lines_are_read_with_their_fallbacks_and_options() -> None:
     assert {"nginx-light", "nginx", "caddy", "shellcheck", "ruby", "zsh", "fish", "bash-completion"} <= apt
     assert not {name for name in apt if name.startswith("-") or "/" in name}
     assert (Installs("npm", ("workerd",)), True) in shell.installs  # --prefix's value is no package
+    # npm ci: the dependencies of the committed manifest .ci/run copies into the prefix
+    assert (Installs("npm", ("@anthropic-ai/claude-code", "@openai/codex")), True) in shell.installs
 
 
 def test_a_step_installs_with_sudo_apt_or_brew_and_a_matrix_value_reaches_pytest() -> None:

@@ -1,14 +1,15 @@
 """ci.yml's test jobs as data, read the way their runners would run them, for tests/test_ci_jobs.py.
 
 A job (one per matrix entry) runs on a runner label, whose image has the tools .github/runner-tools.toml lists; its
-``run`` steps may install more (``apt-get``/``apt`` as root, ``brew``, ``choco``, ``npm`` ``install``), become root
-(``sudo``), run ``.ci/run`` (read the same way: its apt installs count only as root) and run pytest with arguments
-(``pytest ARGS``, or ``scripts/test.sh ARGS``). The reading is deliberately narrow: a ``run`` step it cannot place
-(a pytest call it does not see, a runner that is not in the list) is an error, never a guess.
+``run`` steps may install more (``apt-get``/``apt`` as root, ``brew``, ``choco``, ``npm`` ``install`` or ``ci``),
+become root (``sudo``), run ``.ci/run`` (read the same way: its apt installs count only as root) and run pytest with
+arguments (``pytest ARGS``, or ``scripts/test.sh ARGS``). The reading is deliberately narrow: a ``run`` step it cannot
+place (a pytest call it does not see, a runner that is not in the list) is an error, never a guess.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import tomllib
@@ -153,6 +154,16 @@ def _packages(manager: str, arguments: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _locked_packages(words: list[str]) -> tuple[str, ...]:
+    """``npm ci --prefix .tools/NAME`` installs the dependencies of the manifest .ci/run copied there from
+    ``.ci/NAME/package.json`` (the convention .ci/run follows: the manifest and its lock are committed under .ci/)."""
+    if "--prefix" not in words or words.index("--prefix") + 1 >= len(words):
+        raise ValueError(f"npm ci without --prefix: {' '.join(words)}")
+    prefix = Path(words[words.index("--prefix") + 1])
+    manifest = REPO_ROOT / ".ci" / prefix.name / "package.json"
+    return tuple(json.loads(manifest.read_text(encoding="utf-8"))["dependencies"])
+
+
 def read_shell(script: str, *, env: Mapping[str, str], root: bool = False) -> Shell:
     """What ``script`` (a step's ``run``, or .ci/run) installs and runs; ``env`` expands ``$NAME`` first."""
     for name, value in env.items():
@@ -170,6 +181,8 @@ def read_shell(script: str, *, env: Mapping[str, str], root: bool = False) -> Sh
         manager = _MANAGERS.get(program)
         if manager and "install" in words[1:]:
             installs.append((Installs(manager, _packages(manager, words)), as_root))
+        elif manager == "npm" and "ci" in words[1:]:
+            installs.append((Installs(manager, _locked_packages(words)), as_root))
         elif program == "pytest" or (program == "test.sh" and words[0].endswith("scripts/test.sh")):
             pytest_args.append(tuple(words[1:]))
         elif words[:2] in (["bash", ".ci/run"], ["bash", "./.ci/run"]) or words[0] in (".ci/run", "./.ci/run"):

@@ -101,6 +101,11 @@ LOCATORS: dict[str, Locator] = {
     # .ci/run installs the pinned workerd with npm under .tools/
     "workerd": _on_path("workerd", REPO_ROOT / ".tools" / "workerd" / "node_modules" / ".bin"),
     "powershell": _first_of(_on_path("pwsh"), _on_path("powershell")),
+    # network namespaces for the real assistant CLIs (iproute2; Debian's sbin is not on a user's PATH)
+    "ip": _on_path("ip", Path("/usr/sbin"), Path("/sbin")),
+    # .ci/run installs the pinned assistant CLIs with npm under .tools/ (never whatever is on PATH: tests run the pin)
+    "claude": _file(REPO_ROOT / ".tools" / "assistants" / "node_modules" / ".bin" / "claude"),
+    "codex": _file(REPO_ROOT / ".tools" / "assistants" / "node_modules" / ".bin" / "codex"),
 }
 
 
