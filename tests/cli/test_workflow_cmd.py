@@ -172,9 +172,9 @@ def test_a_successful_run_prints_the_final_output_and_records_sanitised_events(c
     ("behaviour", "classification", "kind", "error_class"),
     [
         ("hang", "transient", "timed_out", "NodeTimeoutError"),
-        ("claude/api_401", "fatal", "assistant_error", "AssistantFailedError"),
-        ("claude/credit_400", "credit_exhausted", "assistant_error", "AssistantFailedError"),
-        ("claude/read_bash_denied", "fatal", "denied", "NodeDeniedError"),
+        ("claude/error_authentication", "fatal", "assistant_error", "AssistantFailedError"),
+        ("claude/error_credit_balance", "credit_exhausted", "assistant_error", "AssistantFailedError"),
+        ("claude/bash_default", "fatal", "denied", "NodeDeniedError"),
         ("crash", "fatal", "assistant_error", "AssistantFailedError"),
     ],
 )
@@ -226,16 +226,16 @@ def test_run_json_shape(cli: Cli) -> None:
 
 
 def test_run_json_names_what_was_denied(cli: Cli) -> None:
-    fake_provider(cli.bin, "claude", "claude/edit_bash_denied")
+    fake_provider(cli.bin, "claude", "claude/edit_dont_ask")
     cli.add_workflow(USER_FLOW.replace("timeout: 3", "capability: edit"))
     result = cli("workflow", "run", "my-secret-flow", "--json")
     ask = json.loads(result.stdout)["nodes"][1]
-    assert ask["denials"] == [{"tool": "Bash", "detail": "python3 -c \"open('made.txt', 'w')\""}]
+    assert ask["denials"] == [{"tool": "Edit", "detail": "<LAB>/work/greet.py"}]
     assert (ask["status"], ask["failure_kind"], ask["capability"]) == ("failed", "denied", "edit")
 
 
 def test_the_clis_own_error_message_is_shown(cli: Cli) -> None:
-    fake_provider(cli.bin, "claude", "claude/credit_400")
+    fake_provider(cli.bin, "claude", "claude/error_credit_balance")
     cli.add_workflow(USER_FLOW)
     result = cli("workflow", "run", "my-secret-flow")
     assert result.exit_code == 1
@@ -366,7 +366,7 @@ def test_bad_inputs_are_usage_errors(cli: Cli) -> None:
 def test_with_telemetry_on_the_run_is_recorded_for_real_and_sanitised(invoke: Invoke, tmp_path: Path) -> None:
     """Through archon's real entry point and telemetry session: the events land in the outbox (never sent here:
     the keyed build points at a closed loopback port and the runtime starts no flusher)."""
-    fake_provider(tmp_path / "bin", "claude", "claude/api_401")
+    fake_provider(tmp_path / "bin", "claude", "claude/error_authentication")
     workflows = tmp_path / ".archon" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "mine.yaml").write_text(USER_FLOW)

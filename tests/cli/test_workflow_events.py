@@ -59,7 +59,9 @@ def user_workflows(draw: st.DrawFn) -> Spec:
         input_name=draw(canary),
         input_value=draw(canary_text),
         behaviour=draw(
-            st.sampled_from(["echo", "claude/api_401", "claude/credit_400", "claude/read_bash_denied", "crash"])
+            st.sampled_from(
+                ["echo", "claude/error_authentication", "claude/error_credit_balance", "claude/bash_default", "crash"]
+            )
         ),
     )
 

@@ -2,11 +2,11 @@
 ``codex`` executables (real programs the engine really runs), and a sink that records the events a command
 reports. The engine itself is always the real one.
 
-A fake CLI replays what the real one printed: the transcripts in ``tests/workflows/transcripts/`` were recorded
-from the pinned real CLIs (see its ``index.json``). It records its argv and the stdin it was given, so tests see
-exactly what archon handed over. Behaviours:
+A fake CLI replays what the real one printed: the transcripts in ``tests/workflows/transcripts/`` are runs of the
+pinned real CLIs against the fake model APIs (:mod:`tests.support.transcripts`). It records its argv and the stdin
+it was given, so tests see exactly what archon handed over. Behaviours:
 
-* ``"claude/text"`` (any transcript key): print that run's stdout and stderr, exit with its status;
+* ``"claude/text"`` (``<cli>/<transcript>``): print that run's stdout and stderr, exit with its status;
 * ``"echo"``: answer ``answer to: PROMPT`` (the prompt read on stdin) in the CLI's own stream format;
 * ``"a,b,c"``: the n-th call behaves as the n-th item (the last one repeats): a failure, then a success;
 * ``"hang"``: start a session, then sleep (for timeouts and interrupts); ``"crash"``: die of SIGSEGV.
@@ -14,20 +14,19 @@ exactly what archon handed over. Behaviours:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from archon.telemetry.schema import Event
+from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
 from archon.workflows.clis.contract import AssistantOutcome, AssistantRequest
 from archon.workflows.node_events import NodeEvent
+from tests.support.transcripts import TRANSCRIPTS, Transcript, read
 
 __all__ = [
-    "TRANSCRIPTS",
     "RecordingSink",
     "fake_provider",
     "path_with",
@@ -37,8 +36,6 @@ __all__ = [
     "transcript",
     "write_executable",
 ]
-
-TRANSCRIPTS = Path(__file__).resolve().parent.parent / "workflows" / "transcripts"
 
 _FAKE = r"""
 import json, os, signal, sys, time
@@ -78,32 +75,34 @@ if behaviour in ("echo", "hang"):
                         "usage": {"input_tokens": 10, "output_tokens": 2}, "permission_denials": []}))
     sys.exit(0)
 base = os.path.join(TRANSCRIPTS, behaviour)
-with open(base + ".stdout.jsonl", encoding="utf-8") as f:
+with open(base + ".jsonl", encoding="utf-8") as f:
     for line in f:
         out(line.rstrip("\n"))
-with open(base + ".stderr.txt", encoding="utf-8") as f:
+with open(base + ".stderr", encoding="utf-8") as f:
     sys.stderr.write(f.read())
 sys.exit(RETURNCODES[behaviour])
 """
 
 
-def transcript(key: str) -> dict[str, Any]:
-    """What ``index.json`` says about a recorded run (its argv, return code, what the fake API answered)."""
-    runs: dict[str, dict[str, Any]] = json.loads((TRANSCRIPTS / "index.json").read_text(encoding="utf-8"))["runs"]
-    return runs[key]
+def transcript(key: str) -> Transcript:
+    """The recorded run ``<cli>/<name>``."""
+    cli, name = key.split("/")
+    return read(TRANSCRIPTS / cli, name)
 
 
-def replay(key: str) -> tuple[list[NodeEvent], AssistantOutcome]:
-    """Feed a recorded run to its CLI's parser (stdout, then stderr, as recorded): the events and the outcome."""
-    meta = transcript(key)
-    cli = assistant_cli(key.split("/", maxsplit=1)[0])
-    parser = cli.parser(AssistantRequest(binary="cli", prompt="", capability=meta["capability"]))
+def replay(key: str, capability: Capability = "read") -> tuple[list[NodeEvent], AssistantOutcome]:
+    """Feed a recorded run to its CLI's parser (stdout, then stderr, as recorded), as a node of ``capability``
+    would: the events and the outcome."""
+    recorded = transcript(key)
+    parser = assistant_cli(key.split("/", maxsplit=1)[0]).parser(
+        AssistantRequest(binary="cli", prompt="", capability=capability)
+    )
     events: list[NodeEvent] = []
-    for line in (TRANSCRIPTS / f"{key}.stdout.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in recorded.stdout.splitlines():
         events.extend(parser.stdout_line(line))
-    for line in (TRANSCRIPTS / f"{key}.stderr.txt").read_text(encoding="utf-8").splitlines():
+    for line in recorded.stderr.splitlines():
         events.extend(parser.stderr_line(line))
-    return events, parser.finish(meta["returncode"])
+    return events, parser.finish(recorded.meta["exit_code"])
 
 
 def write_executable(directory: Path, name: str, body: str) -> Path:
@@ -120,7 +119,7 @@ def fake_provider(directory: Path, name: str, behaviour: str) -> Path:
     """An executable ``directory/name`` that behaves as described in the module docstring."""
     directory.mkdir(parents=True, exist_ok=True)
     keys = [b for b in behaviour.split(",") if "/" in b]
-    codes = {key: transcript(key)["returncode"] for key in keys}
+    codes = {key: transcript(key).meta["exit_code"] for key in keys}
     path = directory / name
     header = (
         f"#!{sys.executable}\nBEHAVIOUR = {behaviour!r}\nTRANSCRIPTS = {str(TRANSCRIPTS)!r}\nRETURNCODES = {codes!r}\n"

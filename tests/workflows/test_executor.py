@@ -305,11 +305,11 @@ nodes:
 @pytest.mark.parametrize(
     ("provider", "behaviour", "classification", "kind", "error_type"),
     [
-        ("claude", "claude/api_401", "fatal", "assistant_error", AssistantFailedError),
-        ("claude", "claude/credit_400", "credit_exhausted", "assistant_error", AssistantFailedError),
-        ("claude", "claude/api_529", "transient", "assistant_error", AssistantFailedError),
-        ("codex", "codex/quota_429", "credit_exhausted", "assistant_error", AssistantFailedError),
-        ("codex", "codex/api_500", "transient", "assistant_error", AssistantFailedError),
+        ("claude", "claude/error_authentication", "fatal", "assistant_error", AssistantFailedError),
+        ("claude", "claude/error_credit_balance", "credit_exhausted", "assistant_error", AssistantFailedError),
+        ("claude", "claude/error_overloaded", "transient", "assistant_error", AssistantFailedError),
+        ("codex", "codex/error_quota", "credit_exhausted", "assistant_error", AssistantFailedError),
+        ("codex", "codex/error_server_error", "transient", "assistant_error", AssistantFailedError),
         ("claude", "crash", "fatal", "assistant_error", AssistantFailedError),
     ],
 )
@@ -338,7 +338,7 @@ def test_provider_failures_are_classified_and_skip_what_depends_on_them(  # noqa
 
 
 def test_a_transient_failure_before_any_tool_is_retried_and_can_succeed(tmp_path: Path) -> None:
-    fake_provider(tmp_path / "bin", "claude", "claude/api_529,echo")
+    fake_provider(tmp_path / "bin", "claude", "claude/error_overloaded,echo")
     recorder = Recorder()
     result = _ask(tmp_path, THEN, observer=recorder)
     assert result.ok, result.error
@@ -360,10 +360,9 @@ def test_a_timeout_is_transient_and_not_retried(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("provider", "behaviour", "capability"),
     [
-        ("claude", "claude/read_bash_denied", "read"),
-        ("claude", "claude/edit_bash_denied", "edit"),
-        ("claude", "claude/read_write_withheld", "read"),
-        ("codex", "codex/read_patch_rejected", "read"),
+        ("claude", "claude/bash_default", "read"),
+        ("claude", "claude/edit_dont_ask", "edit"),
+        ("codex", "codex/edit_read_only", "read"),
     ],
 )
 def test_a_node_whose_work_was_denied_fails_and_says_what(
@@ -390,7 +389,7 @@ def test_a_node_whose_work_was_denied_fails_and_says_what(
 
 
 def test_events_arrive_in_order_before_the_node_finishes(tmp_path: Path) -> None:
-    fake_provider(tmp_path / "bin", "claude", "claude/edit_write")
+    fake_provider(tmp_path / "bin", "claude", "claude/edit_accept_edits")
     recorder = Recorder()
     result = _ask(tmp_path, THEN.replace("prompt: hi", "prompt: hi, capability: edit"), observer=recorder)
     assert result.ok, result.error

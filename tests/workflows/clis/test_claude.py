@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archon.workflows.capability import Capability
@@ -53,79 +55,92 @@ def test_claudes_own_retries_are_bounded_unless_the_user_chose() -> None:
     assert CLAUDE.command(_request(), env={"CLAUDE_CODE_MAX_RETRIES": "7"}).env == {}
 
 
-def test_the_recorded_argv_is_what_archon_builds_today() -> None:
-    """The transcripts were recorded with archon's own argv; if it changes, they must be recorded again."""
-    cases: list[tuple[str, Capability]] = [
-        ("claude/text", "read"),
-        ("claude/edit_write", "edit"),
-        ("claude/run_bash", "run"),
-    ]
-    for key, capability in cases:
-        assert transcript(key)["argv"] == CLAUDE.command(_request(capability), env={}).argv[1:]
-
-
 def test_a_text_answer_streams_and_is_the_output() -> None:
-    events, outcome = replay("claude/text")
+    events, outcome = replay("claude/streamed")
     assert isinstance(events[0], SessionStarted)
-    streamed = "".join(e.text for e in events if isinstance(e, AssistantText))
-    assert streamed == "The build hook embeds the key.\nSee build_tools/hatch_hook.py.\n"
-    assert outcome.answer == "The build hook embeds the key.\nSee build_tools/hatch_hook.py."
+    pieces = [e.text for e in events if isinstance(e, AssistantText)]
+    assert pieces == ["Streaming ", "one ", "piece ", "at a time.", "\n"]  # the deltas, then the end of the block
+    assert outcome.answer == "Streaming one piece at a time."
     assert outcome.failure is None
-    assert outcome.session_id == events[0].session_id
+    assert outcome.session_id == "<UUID>"
     assert outcome.usage is not None
-    assert (outcome.usage.input_tokens, outcome.usage.output_tokens, outcome.usage.cost_usd) == (100, 20, 0.0008)
+    assert outcome.usage.cost_usd is not None
+    assert outcome.usage.input_tokens > 0
 
 
-def test_an_accepted_edit_is_tool_activity_not_a_denial() -> None:
-    events, outcome = replay("claude/edit_write")
-    assert ToolCall("Write", "/tmp/asst/work/notes.txt") in events
-    assert ToolResult("Write", ok=True, detail="/tmp/asst/work/notes.txt") in events
+def test_a_text_block_without_deltas_is_shown_whole() -> None:
+    events, outcome = replay("claude/text")
+    assert "".join(e.text for e in events if isinstance(e, AssistantText)) == outcome.answer + "\n"
+
+
+@pytest.mark.parametrize(("key", "capability"), [("claude/edit_accept_edits", "edit"), ("claude/bash_allowed", "run")])
+def test_allowed_tools_are_activity_not_denials(key: str, capability: Capability) -> None:
+    events, outcome = replay(key, capability)
+    assert any(isinstance(e, ToolCall) for e in events)
+    assert all(e.ok for e in events if isinstance(e, ToolResult))
     assert outcome.denials == ()
     assert outcome.tools_used == 1
-    assert transcript("claude/edit_write")["files_created"] == ["notes.txt"]
-
-
-@pytest.mark.parametrize("key", ["claude/read_bash_denied", "claude/edit_bash_denied"])
-def test_a_denied_command_is_a_denial_even_though_claude_exits_0(key: str) -> None:
-    events, outcome = replay(key)
-    command = "python3 -c \"open('made.txt', 'w')\""
-    assert Denial("Bash", command) in events
-    assert outcome.denials == (Denial("Bash", command),)
-    assert outcome.failure is None  # claude itself reports success: archon decides (node_runner)
-    assert transcript(key)["returncode"] == 0
-    assert transcript(key)["files_created"] == []
-
-
-def test_a_tool_the_capability_withholds_is_a_denial() -> None:
-    events, outcome = replay("claude/read_write_withheld")
-    (denial,) = outcome.denials
-    assert denial.tool == "Write"
-    assert denial in events
 
 
 @pytest.mark.parametrize(
-    ("key", "classification", "reason", "status", "message", "retried"),
+    ("key", "tool", "detail"),
     [
-        ("claude/api_401", "fatal", "HTTP 401", 401, "Invalid API key", True),
-        ("claude/api_403", "fatal", "HTTP 403", 403, "does not have permission", False),
-        ("claude/api_400", "fatal", "HTTP 400", 400, "field required", False),
-        ("claude/credit_400", "credit_exhausted", "billing error", 400, "Credit balance is too low", False),
-        ("claude/api_429", "transient", "HTTP 429", 429, "Request rejected (429)", True),
-        ("claude/api_500", "transient", "HTTP 500", 500, "Internal server error", True),
-        ("claude/api_529", "transient", "HTTP 529", 529, "Overloaded", True),
+        ("claude/edit_default", "Edit", "<LAB>/work/greet.py"),
+        ("claude/edit_dont_ask", "Edit", "<LAB>/work/greet.py"),
+        ("claude/edit_plan", "Edit", "<LAB>/work/greet.py"),
+        ("claude/bash_default", "Bash", "echo ran > ran.txt && cat ran.txt"),
     ],
 )
-def test_api_failures_are_classified_from_the_status_and_keep_claudes_words(  # noqa: PLR0917 - the parameters
-    key: str, classification: Classification, reason: str, status: int, message: str, retried: bool
+def test_a_denial_is_seen_even_though_claude_exits_0_and_claims_success(key: str, tool: str, detail: str) -> None:
+    events, outcome = replay(key, "edit")
+    assert Denial(tool, detail) in events
+    assert outcome.denials == (Denial(tool, detail),)
+    assert outcome.failure is None  # claude itself reports success: archon decides (node_runner)
+    assert transcript(key).meta["exit_code"] == 0
+
+
+def test_a_tool_the_capability_withholds_is_a_denial() -> None:
+    """At ``read`` the editing tools are not offered; a call to one anyway is answered "No such tool available"."""
+    stream = CLAUDE.parser(_request("read"))
+    call = {"type": "tool_use", "id": "t1", "name": "Write", "input": {"file_path": "/w/x", "content": "x"}}
+    events = stream.stdout_line(json.dumps({"type": "assistant", "message": {"content": [call]}}))
+    assert events == [ToolCall("Write", "/w/x"), Denial("Write", "/w/x (not available to this capability)")]
+    assert CLAUDE.parser(_request("edit")).stdout_line(
+        json.dumps({"type": "assistant", "message": {"content": [call]}})
+    ) == [ToolCall("Write", "/w/x")]
+
+
+@pytest.mark.parametrize(
+    ("key", "classification", "reason", "status", "message"),
+    [
+        ("claude/error_authentication", "fatal", "HTTP 401", 401, "Invalid API key"),
+        ("claude/error_permission", "fatal", "HTTP 403", 403, "does not have permission"),
+        ("claude/error_invalid_request", "fatal", "HTTP 400", 400, "text content blocks must be non-empty"),
+        ("claude/error_not_found", "fatal", "HTTP 404", 404, "issue with the selected model"),
+        ("claude/error_too_large", "fatal", "HTTP 413", 413, "Request too large"),
+        ("claude/error_credit_balance", "credit_exhausted", "billing error", 400, "Credit balance is too low"),
+        ("claude/error_rate_limit", "transient", "HTTP 429", 429, "Request rejected (429)"),
+        ("claude/error_server_error", "transient", "HTTP 500", 500, "Internal server error"),
+        ("claude/error_overloaded", "transient", "HTTP 529", 529, "Overloaded"),
+        ("claude/midstream_error", "transient", "server or network error", None, "Server error mid-response"),
+    ],
+)
+def test_api_failures_are_classified_from_the_status_and_keep_claudes_words(
+    key: str, classification: Classification, reason: str, status: int | None, message: str
 ) -> None:
-    events, outcome = replay(key)
+    _, outcome = replay(key)
     failure = outcome.failure
     assert failure is not None
     assert (failure.classification, failure.reason, failure.status) == (classification, reason, status)
     assert message in failure.message
     assert outcome.answer == ""
-    retries = [e for e in events if isinstance(e, Notice) and "claude retries" in e.text]
-    assert bool(retries) == retried
+
+
+def test_claudes_own_retries_are_shown_as_notes() -> None:
+    stream = ClaudeStream()
+    retry = {"type": "system", "subtype": "api_retry", "attempt": 1, "max_retries": 2, "retry_delay_ms": 509,
+             "error_status": 500, "error": "server_error"}  # fmt: skip
+    assert stream.stdout_line(json.dumps(retry)) == [Notice("API HTTP 500; claude retries (1/2) in 0.5s")]
 
 
 def test_a_run_without_a_result_falls_back_to_claudes_error_output() -> None:
