@@ -14,7 +14,8 @@ without blocking, and read only if it is a regular file within a size cap, so a 
 
 :func:`untrusted_directory` says whether a directory may be used as this user's private one: a home or telemetry
 directory that belongs to another user, or that group or others may write (so they could have put symlinks or
-files of their choosing there, or could swap them later), is never used for telemetry and never written to.
+files of their choosing there, or could swap them later), is never used for telemetry and never written to. The
+rule itself is :func:`archon.ownership.distrust`, which the workflow sources apply too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import stat
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+
+from archon.ownership import CHECKS_OWNERS, Distrust, Owner, distrust
 
 if TYPE_CHECKING:
     from archon.paths import ArchonPaths
@@ -55,8 +58,6 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY
-_CHECKS_OWNERS = os.name == "posix"
-"""Owner and mode bits mean something on POSIX only (on Windows access is decided by ACLs, not checked here)."""
 
 
 class FileRefusal(StrEnum):
@@ -66,27 +67,18 @@ class FileRefusal(StrEnum):
     NOT_REGULAR = "not-regular"
     """A FIFO, a socket, a device or a directory: opening or reading it could block or never end."""
     TOO_LARGE = "too-large"
+    NOT_OWN = "not-own"
+    """Not the given owner's own (see :func:`archon.ownership.distrust`; ``RefusedFile.distrust`` says why)."""
 
 
 class RefusedFile(OSError):
     """A file that exists but was not read (see ``reason``)."""
 
-    def __init__(self, path: Path, reason: FileRefusal) -> None:
+    def __init__(self, path: Path, reason: FileRefusal, distrust: Distrust | None = None) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
-
-
-class Distrust(StrEnum):
-    """Why a directory must not be used as this user's private one."""
-
-    NOT_OWNED = "not-owned"
-    """It belongs to another user."""
-    WRITABLE_BY_OTHERS = "writable-by-others"
-    """Its group or everyone may create, rename and delete entries in it."""
-    SYMLINK = "symlink"
-    """A symbolic link where archon keeps a directory of its own."""
-    NOT_A_DIRECTORY = "not-a-directory"
+        self.distrust = distrust
 
 
 _DISTRUST_TEXT = {
@@ -119,7 +111,7 @@ def untrusted_directory(path: Path, *, follow_symlink: bool) -> Untrusted | None
     well be a symlink to a directory of theirs); archon's own directories inside it must be real directories. A
     path that cannot be examined at all is not judged here: using it fails anyway.
     """
-    if not _CHECKS_OWNERS:
+    if not CHECKS_OWNERS:
         return None
     try:
         info = os.stat(path) if follow_symlink else os.lstat(path)
@@ -130,10 +122,8 @@ def untrusted_directory(path: Path, *, follow_symlink: bool) -> Untrusted | None
         reason = Distrust.SYMLINK
     elif not stat.S_ISDIR(info.st_mode):
         reason = Distrust.NOT_A_DIRECTORY
-    elif info.st_uid != os.geteuid():
-        reason = Distrust.NOT_OWNED
-    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        reason = Distrust.WRITABLE_BY_OTHERS
+    else:
+        reason = distrust(info, Owner(os.geteuid()))  # group-writable never: archon made it 0700
     return None if reason is None else Untrusted(path, reason)
 
 
@@ -149,8 +139,9 @@ def untrusted_home(paths: ArchonPaths) -> Untrusted | None:
     return found
 
 
-def read_regular_file(path: Path, *, limit: int) -> bytes:
-    """The content of ``path``, if it is a regular file of at most ``limit`` bytes.
+def read_regular_file(path: Path, *, limit: int, owner: Owner | None = None) -> bytes:
+    """The content of ``path``, if it is a regular file of at most ``limit`` bytes (and, given an ``owner``, that
+    owner's own: nobody else may change it).
 
     Opened without following a symlink and without blocking (a FIFO opens at once, and is then refused), and read
     no further than ``limit`` + 1 bytes. Raises ``FileNotFoundError`` when it is missing, :class:`RefusedFile`
@@ -170,6 +161,9 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
             raise RefusedFile(path, FileRefusal.NOT_REGULAR)
         if info.st_size > limit:
             raise RefusedFile(path, FileRefusal.TOO_LARGE)
+        why = distrust(info, owner) if owner is not None and CHECKS_OWNERS else None
+        if why is not None:
+            raise RefusedFile(path, FileRefusal.NOT_OWN, why)
         chunks: list[bytes] = []
         left = limit + 1
         while left > 0:

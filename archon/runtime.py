@@ -111,6 +111,8 @@ class Runtime(NamedTuple):
     stderr_is_tty: bool = False
     stdin_is_tty: bool = False
     executable: tuple[str, ...] = ()
+    user_home: Path | None = None
+    """The user's home directory (``Path.home()``): the walk for a repository's workflows stops there."""
 
     @property
     def is_ci(self) -> bool:
@@ -130,14 +132,16 @@ class Runtime(NamedTuple):
     def from_os(cls) -> Runtime:
         env = MappingProxyType(dict(os.environ))
         cwd = Path.cwd()
+        user_home = Path.home()
         return cls(
             env=env,
-            home=default_archon_home(env, Path.home(), cwd),
+            home=default_archon_home(env, user_home, cwd),
             cwd=cwd,
             stdout_is_tty=_isatty(sys.stdout),
             stderr_is_tty=_isatty(sys.stderr),
             stdin_is_tty=_isatty(sys.stdin),
             executable=_self_command(),
+            user_home=user_home,
         )
 
 

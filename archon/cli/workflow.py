@@ -30,14 +30,23 @@ def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _notify(lines: list[str]) -> None:
+    """Notices and warnings go to stderr, never into stdout or ``--json`` output."""
+    for line in lines:
+        typer.echo(line, err=True)
+
+
 @app.command("list")
 def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the workflows you can run: bundled ones, ~/.archon/workflows and the repository's .archon/workflows."""
     from archon.cli.workflow_render import catalog_json  # startup time: see the top of this module
+    from archon.cli.workflow_trust_words import skipped_warnings
     from archon.workflows.catalog import load_catalog
 
     application = get_app(ctx)
-    catalog = load_catalog(paths=application.paths, cwd=application.runtime.cwd)
+    runtime = application.runtime
+    catalog = load_catalog(paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
+    _notify(skipped_warnings(catalog))
     if as_json:
         _echo_json(catalog_json(catalog))
     else:
@@ -49,9 +58,9 @@ def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
                 summary = summary[:97] + "..."
             origin = f"[{workflow.origin}]"
             typer.echo(f"{name:<{width}}  {origin:<9}  {summary}")
-    for error in catalog.errors.values():
-        typer.echo(f"archon: error: {error.message}", err=True)
-    if catalog.errors:
+    for broken in catalog.broken:
+        typer.echo(f"archon: error: {broken.error.message}", err=True)
+    if catalog.broken:
         raise typer.Exit(exit_codes.USAGE)
 
 
@@ -64,7 +73,8 @@ def validate(
     from archon.workflows.catalog import load_workflow_file  # startup time: see the top of this module
 
     application = get_app(ctx)
-    workflow = load_workflow_file(path, paths=application.paths, cwd=application.runtime.cwd)
+    runtime = application.runtime
+    workflow = load_workflow_file(path, paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
     levels = len(workflow.levels())
     typer.echo(f"{path}: ok: workflow {workflow.name!r}, {len(workflow.nodes)} nodes in {levels} levels")
 
@@ -149,8 +159,10 @@ def run(
     from archon.cli.workflow_events import WorkflowTelemetry
     from archon.cli.workflow_live import LiveDisplay
     from archon.cli.workflow_plan import plan_json, plan_text
+    from archon.cli.workflow_trust_words import override_notices, skipped_warnings
     from archon.config import read_config
     from archon.workflows.assistant import choose_assistant
+    from archon.workflows.bash_values import refuse_values_in_code
     from archon.workflows.catalog import load_catalog
     from archon.workflows.executor import run_workflow
     from archon.workflows.observer import Observers, RunObserver
@@ -160,8 +172,12 @@ def run(
     cap = _capability_option(max_capability)
     application = get_app(ctx)
     runtime = application.runtime
-    workflow = load_catalog(paths=application.paths, cwd=runtime.cwd).get(name)
+    catalog = load_catalog(paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
+    _notify(skipped_warnings(catalog))
+    workflow = catalog.get(name)
+    _notify(override_notices(catalog, workflow))
     values = parse_inputs(inputs or [])
+    refuse_values_in_code(workflow, input_names=values)
     args = arguments or []
     choice = choose_assistant(workflow.provider, read_config(application.paths.config))
     if choice.warning is not None and workflow.uses_provider:

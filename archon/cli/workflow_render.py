@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archon.cli.workflow_live import usage_words
+from archon.cli.workflow_trust_words import skipped_json
 from archon.workflows.catalog import Catalog
 from archon.workflows.node_events import Usage
 from archon.workflows.results import NodeResult, RunResult
@@ -134,5 +135,8 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
             }
             for w in sorted(catalog.workflows.values(), key=lambda w: w.name)
         ],
-        "errors": [{"file": stem, "message": error.message} for stem, error in sorted(catalog.errors.items())],
+        "errors": [
+            {"file": b.source, "stem": b.stem, "hides": b.hides, "message": b.error.message} for b in catalog.broken
+        ],
+        "skipped": skipped_json(catalog),
     }

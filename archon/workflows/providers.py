@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -45,9 +46,39 @@ def default_binary(name: ProviderName) -> str:
     return _cli(name).default_binary
 
 
-def find_on_path(program: str, *, env: Mapping[str, str]) -> str | None:
-    """``shutil.which`` over the ``PATH`` of ``env`` (not of this process)."""
-    return shutil.which(program, path=env.get("PATH", os.defpath))
+_WINDOWS_PATHEXT = ".COM;.EXE;.BAT;.CMD"
+
+
+def find_on_path(program: str, *, env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """``program`` in the absolute directories of ``env``'s ``PATH`` (not this process's), never the current one.
+
+    ``shutil.which`` looks in the current directory first on Windows, and an empty or relative ``PATH`` entry
+    means the current directory everywhere: run inside a cloned repository, its ``claude.cmd`` or ``bash`` would
+    be what archon runs. Both are left out. A ``program`` with a directory part (an ``ARCHON_CLAUDE_BIN`` the user
+    set) is taken as given. ``platform`` is ``sys.platform``'s value, a parameter so tests can ask as Windows.
+    """
+    windows = platform == "win32"
+    separator = ";" if windows else ":"
+    if os.path.dirname(program):
+        return shutil.which(program, path="")
+    directories = [d for d in env.get("PATH", os.defpath).split(separator) if _is_absolute(d, windows=windows)]
+    if not windows:
+        return shutil.which(program, path=os.pathsep.join(directories)) if directories else None
+    extensions = [e for e in env.get("PATHEXT", _WINDOWS_PATHEXT).split(";") if e]
+    names = [program] if program.lower().endswith(tuple(e.lower() for e in extensions)) else []
+    names += [program + extension for extension in extensions]
+    for directory in directories:
+        for name in names:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _is_absolute(directory: str, *, windows: bool) -> bool:
+    if windows:  # C:\tools or \\server\share; not C:tools, \tools (drive-relative) or .
+        return len(directory) > 2 and (directory[1:3] in (":\\", ":/") or directory[:2] in ("\\\\", "//"))
+    return directory.startswith("/")
 
 
 def find_provider_binary(name: ProviderName, *, env: Mapping[str, str]) -> str | None:

@@ -49,7 +49,13 @@ class Cli:
         self.env: dict[str, str] = {"PATH": path_with(bin_dir), "HOME": str(cwd)}
 
     def __call__(self, *args: str, stderr_is_tty: bool = False) -> Result:
-        runtime = Runtime(env=dict(self.env), home=self.home, cwd=self.cwd, stderr_is_tty=stderr_is_tty)
+        runtime = Runtime(
+            env=dict(self.env),
+            home=self.home,
+            cwd=self.cwd,
+            stderr_is_tty=stderr_is_tty,
+            user_home=self.cwd.parent,  # the walk for a repository stops there, never at a planted /tmp/.git
+        )
         return CliRunner().invoke(app, list(args), obj=Application(runtime=runtime, telemetry=self.sink))
 
     def add_workflow(self, text: str, name: str = "mine.yaml") -> Path:
@@ -77,7 +83,7 @@ def test_list_in_a_fresh_home_shows_the_bundled_workflows(cli: Cli) -> None:
 def test_list_json_shape(cli: Cli) -> None:
     cli.add_workflow("name: mine\ndescription: mine\nnodes: [{id: a, bash: 'true'}]\n")
     data = json.loads(cli("workflow", "list", "--json").stdout)
-    assert set(data) == {"workflows", "errors"}
+    assert set(data) == {"workflows", "errors", "skipped"}
     mine = next(w for w in data["workflows"] if w["name"] == "mine")
     assert set(mine) == {"name", "description", "origin", "source", "provider", "model", "nodes", "overrides"}
     assert mine["origin"] == "repo"
@@ -88,6 +94,57 @@ def test_list_json_shape(cli: Cli) -> None:
     assist = next(w for w in data["workflows"] if w["name"] == "archon-assist")
     assert [n["capability"] for n in assist["nodes"]] == [None, "run"]
     assert data["errors"] == []
+    assert data["skipped"] == []
+
+
+def test_list_json_names_a_broken_file_by_its_path_and_what_it_hides(cli: Cli) -> None:
+    path = cli.add_workflow("name: archon-assist\ndescription: d\nnodes: oops\n", "assist-override.yaml")
+    data = json.loads(cli("workflow", "list", "--json").stdout)
+    (error,) = data["errors"]
+    assert set(error) == {"file", "stem", "hides", "message"}
+    assert (error["file"], error["stem"], error["hides"]) == (str(path), "assist-override", "archon-assist")
+    assert error["message"].startswith(f"{path}: ")
+    assert "archon-assist" not in {w["name"] for w in data["workflows"]}
+
+
+def test_run_of_a_name_a_broken_override_hides_fails_naming_the_file(cli: Cli) -> None:
+    """Issue 19, item 7, as reported: a valid ~/.archon/workflows/dup.yaml and a broken repo dup-override.yaml,
+    both named dup. Before, `run dup` ran the user's version and exited 0."""
+    (cli.home / "workflows").mkdir(parents=True)
+    (cli.home / "workflows" / "dup.yaml").write_text(
+        "name: dup\ndescription: d\nnodes: [{id: a, bash: 'touch ran-user-version'}]\n", encoding="utf-8"
+    )
+    broken = cli.add_workflow("name: dup\ndescription: d\nnodes: [{id: a, bash: x, prompt: y}]\n", "dup-override.yaml")
+    result = cli("workflow", "run", "dup")
+    assert isinstance(result.exception, WorkflowDefinitionError)
+    assert result.exception.exit_code == 2
+    assert result.exception.message.startswith(f"{broken}: node 'a'")
+    assert "replaces workflow 'dup'" in result.exception.message
+    assert not (cli.cwd / "ran-user-version").exists()
+
+
+def test_list_and_run_say_why_a_repository_was_skipped_and_run_the_bundled_workflow(cli: Cli) -> None:
+    """The issue's attack in one process: a repository anyone may write (sticky, like /tmp) with a workflow named
+    like a bundled one. Its bash never runs; list and run say why the repository was not read."""
+    shared = cli.cwd
+    planted = cli.add_workflow(
+        "name: archon-assist\ndescription: planted\nnodes: [{id: a, bash: 'touch pwned'}]\n", "x.yaml"
+    )
+    shared.chmod(0o1777)
+    fake_provider(cli.bin, "claude", "echo")
+    listed = cli("workflow", "list", "--json")
+    assert listed.exit_code == 0
+    assert json.loads(listed.stdout)["skipped"] == [
+        {"origin": "repo", "source": str(shared), "path": str(shared), "reason": "writable-by-others"}
+    ]
+    warning = f"not using the workflows and commands of the repository {shared}: {shared} is writable by other users"
+    assert warning in listed.stderr
+    result = cli("workflow", "run", "archon-assist", "why?")
+    assert result.exit_code == 0, result.output
+    assert warning in result.stderr
+    assert not (shared / "pwned").exists()
+    assert planted.exists()
+    assert "answer to:" in result.stdout  # the bundled archon-assist ran
 
 
 def test_list_reports_a_broken_file_and_exits_2(cli: Cli) -> None:
@@ -303,6 +360,8 @@ def test_a_workflow_of_ones_own_that_replaces_a_bundled_one_is_user_defined_in_e
     result = cli("workflow", "run", "archon-assist")
     assert result.exit_code == 0, result.output
     assert result.stdout == "my own\n"
+    assert "archon: notice: 'archon-assist' is " in result.stderr
+    assert "assist.yaml, which replaces <bundled>/archon-assist.yaml" in result.stderr
     assert cli.sink.names() == ["workflow.run_started", "workflow.run_completed"]
     assert [getattr(e, "workflow_name", None) for e in cli.sink.events] == ["user-defined", "user-defined"]
 
@@ -354,6 +413,17 @@ def test_the_run_can_be_capped_and_the_dry_run_shows_it(cli: Cli) -> None:
     bad = cli("workflow", "run", "archon-assist", "--max-capability", "all")
     assert isinstance(bad.exception, UsageError)
     assert "choose one of: read, edit, run" in bad.exception.message
+
+
+def test_an_input_used_where_bash_evaluates_it_is_refused_before_anything_runs(cli: Cli) -> None:
+    cli.add_workflow("name: count\ndescription: d\nnodes: [{id: a, bash: 'touch ran; n=1; (( $n > 0 ))'}]\n")
+    assert cli("workflow", "run", "count").exit_code == 0  # $n is the script's own variable: no --input n
+    (cli.cwd / "ran").unlink()
+    error = cli("workflow", "run", "count", "--input", "n=x[$(touch pwned)]").exception
+    assert isinstance(error, WorkflowDefinitionError)
+    assert "node 'a': field 'bash': line 1: $n is used where bash evaluates a value as code" in error.message
+    assert not (cli.cwd / "ran").exists()
+    assert not (cli.cwd / "pwned").exists()
 
 
 def test_bad_inputs_are_usage_errors(cli: Cli) -> None:
