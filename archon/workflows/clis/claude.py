@@ -7,15 +7,9 @@ with text and ``tool_use`` blocks, ``user`` messages with ``tool_result`` blocks
 ``total_cost_usd``, ``permission_denials`` and ``session_id``). claude exits 1 on an API error, and 0 even when
 it denied actions: the ``result`` says what happened, not the exit status.
 
-Capabilities (``--permission-prompts none`` always: whatever would ask for permission is denied, never waits):
-
-========  ==========================================================================================
-``read``  ``--permission-mode dontAsk --disallowedTools=Edit,Write,NotebookEdit``: read tools and the
-          read-only shell commands claude recognises (``ls``, ``git log``) run; anything else is denied
-``edit``  ``--permission-mode acceptEdits``: also file edits inside the working directory (and the
-          file-system commands claude counts as edits there, such as ``mkdir``); other commands are denied
-``run``   ``--permission-mode acceptEdits --allowedTools=Bash``: also any shell command
-========  ==========================================================================================
+Capabilities (table in docs/workflows.md): ``read`` is ``dontAsk`` without the editing tools (read tools and the
+shell commands claude counts as read-only run, anything else is denied), ``edit`` is ``acceptEdits``, ``run`` adds
+``--allowedTools=Bash``; always ``--permission-prompts none``, so nothing ever waits for a permission prompt.
 """
 
 from __future__ import annotations
