@@ -42,6 +42,7 @@ from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.schema import PRIVACY_PROPERTIES, CommonProperties, Event, PropertyValue
 from archon.telemetry.upload.launch import start_flusher
+from archon.telemetry.vocabulary import cpu_architecture, operating_system, python_version
 from archon.timestamps import format_utc
 
 if TYPE_CHECKING:  # only a run whose consent comes from config.yaml loads these
@@ -81,9 +82,9 @@ def common_properties(build: BuildInfo) -> dict[str, PropertyValue]:
         archon_version=build.version,
         archon_git_commit=build.git_commit,
         archon_is_binary=build.is_binary,
-        platform=build.platform,
-        arch=build.arch,
-        python_version=build.python_version,
+        platform=operating_system(build.platform),
+        arch=cpu_architecture(build.arch),
+        python_version=python_version(build.python_version),
     ).properties()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from archon.config import ConfigProblem, ConfigState, read_config
 from archon.private_files import Distrust, Untrusted
+from archon.runtime import flag
 from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
 
 CONFIG = Path("/archon-home/config.yaml")
@@ -52,6 +53,12 @@ TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
     ({"DO_NOT_TRACK": "No"}, UNSET, False, DEFAULT, False),
     ({"DO_NOT_TRACK": ""}, UNSET, False, DEFAULT, False),
     ({"DO_NOT_TRACK": "0"}, ON, True, FROM_CONFIG, False),
+    # ... read by the one parser of boolean variables (archon.runtime.flag): any case, surrounding spaces ignored.
+    ({"DO_NOT_TRACK": " "}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": "FALSE"}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": " no "}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": "off"}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": " ON "}, ON, False, DNT, False),
     # 2. ARCHON_TELEMETRY_DISABLED beats ARCHON_TELEMETRY and config.
     ({"ARCHON_TELEMETRY_DISABLED": "1"}, ON, False, DISABLED, False),
     ({"ARCHON_TELEMETRY_DISABLED": "1", "ARCHON_TELEMETRY": "on"}, ON, False, DISABLED, False),
@@ -220,3 +227,12 @@ def test_a_home_someone_else_controls_means_off_whatever_says_on(env: dict[str, 
 def test_a_home_of_ones_own_changes_nothing() -> None:
     consent = resolve_consent({}, lambda: ON, home_trust=lambda: None)
     assert (consent.enabled, consent.source, consent.untrusted) == (True, ConsentSource.CONFIG, None)
+
+
+@pytest.mark.parametrize(
+    "value", ["", " ", "0", "1", "false", "FALSE", "no", "No", "off", "Off", "on", "yes", "true", " 1 ", "maybe", "2"]
+)
+def test_do_not_track_is_read_by_the_one_boolean_parser(value: str) -> None:
+    """DO_NOT_TRACK keeps telemetry off unless ``archon.runtime.flag`` reads it as false: no second word list."""
+    consent = resolve_consent({"DO_NOT_TRACK": value}, lambda: ON)
+    assert (consent.source is DNT) == (flag(value) is not False)

@@ -13,6 +13,10 @@ from tests.support.assistant_clis import CliName, require_assistant
 from tests.support.assistant_lab import AssistantLab, assistant_lab
 from tests.support.netns import namespaces_unavailable
 from tests.support.scenarios import ALL_SCENARIOS, ScenarioResult, run_scenario
+from tests.support.tools import needs_tools
+
+LAB_TOOLS = ("root", "ip", "claude", "codex")
+"""What every test of the real CLIs needs: a network namespace (root, iproute2) and both pinned CLIs."""
 
 
 def require_namespaces() -> None:
@@ -25,6 +29,7 @@ def require_namespaces() -> None:
 
 
 @pytest.fixture
+@needs_tools(*LAB_TOOLS)
 def lab(tmp_path: Path) -> Iterator[AssistantLab]:
     """A fresh lab; the test fails if the fake model met a step it could not answer as scripted."""
     require_namespaces()
@@ -53,5 +58,6 @@ class ScenarioResults:
 
 
 @pytest.fixture(scope="session")
+@needs_tools(*LAB_TOOLS)
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> ScenarioResults:
     return ScenarioResults(tmp_path_factory.mktemp("scenarios"))

@@ -96,6 +96,7 @@ def _start_a_stray_and_fail(lab: AssistantLab, seen: list[int]) -> None:
     raise _Failed
 
 
+@pytest.mark.needs_tool("root", "ip")
 def test_nothing_outlives_the_lab_even_when_the_test_fails(tmp_path: Path) -> None:
     require_namespaces()
     sleepers: list[int] = []
