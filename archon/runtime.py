@@ -27,6 +27,7 @@ __all__ = [
     "ENV_ARCHON_TELEMETRY_DISABLED",
     "ENV_CA_BUNDLES",
     "ENV_CI",
+    "ENV_CLAUDE_CODE_MAX_RETRIES",
     "ENV_DO_NOT_TRACK",
     "ENV_HTTPS_PROXY",
     "ENV_HTTP_PROXY",
@@ -46,6 +47,8 @@ ENV_ARCHON_DEBUG = "ARCHON_DEBUG"
 ENV_ARCHON_CLAUDE_BIN = "ARCHON_CLAUDE_BIN"
 ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
 ENV_CI = "CI"
+ENV_CLAUDE_CODE_MAX_RETRIES = "CLAUDE_CODE_MAX_RETRIES"
+"""Read only to leave a value the user set alone; otherwise archon bounds claude's own retries (docs/workflows.md)."""
 ENV_ARCHON_COMPLETE = "_ARCHON_COMPLETE"
 """Set by archon's shell completion scripts (Typer's) when a TAB press runs archon: ``_{PROG}_COMPLETE``."""
 # Read by the flusher only, to reach the ingest host the way the user's network requires; everything else in the

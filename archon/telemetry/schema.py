@@ -35,6 +35,7 @@ __all__ = [
     "ErrorClassification",
     "ErrorUncaught",
     "Event",
+    "FailureKind",
     "InstallMethod",
     "NodeType",
     "Prop",
@@ -57,6 +58,7 @@ PropertyValue = str | int | bool
 Provider = Literal["claude", "codex", "none"]
 NodeType = Literal["bash", "prompt", "command", "none"]
 ErrorClassification = Literal["transient", "fatal", "credit_exhausted"]
+FailureKind = Literal["timed_out", "not_started", "denied", "assistant_error", "exit_status"]
 InstallMethod = InstallChannel  # one vocabulary, decided at run time by archon/install_channel.py
 Assistant = Literal["claude", "codex", "none"]
 Vocabulary = Literal["command", "workflow_name", "error_class", "where", "archon_version", "archon_commit"]
@@ -213,6 +215,11 @@ class WorkflowNodeFailed(Event):
     node_type: NodeType = prop("The kind of node that failed: `bash`, `prompt` or `command`.")
     error_classification: ErrorClassification = prop(
         "`transient` (timeout, rate limit, network), `credit_exhausted` (quota, billing) or `fatal`."
+    )
+    failure_kind: FailureKind = prop(
+        "What made it fail: `timed_out`, `not_started` (its program could not start), `denied` (the assistant "
+        "CLI refused an action the node's capability does not allow), `assistant_error` (the assistant CLI "
+        "reported an error, such as an API error) or `exit_status` (a bash node exited non-zero)."
     )
     provider: Provider = prop("The AI assistant CLI the node used: `claude`, `codex`, or `none` for bash nodes.")
 

@@ -17,18 +17,23 @@ from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from archon.workflows.bash_values import refuse_values_in_code
+from archon.workflows.capability import CAPABILITIES, DEFAULT_CAPABILITY, Capability, parse_capability
 from archon.workflows.commands import CommandLibrary
 from archon.workflows.errors import WorkflowDefinitionError
 from archon.workflows.graph import check_graph
 from archon.workflows.model import NODE_KINDS, Node, NodeKind, Origin, Workflow
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName
 
-__all__ = ["MAX_YAML_DEPTH", "NAME_PATTERN", "NODE_ID_PATTERN", "declared_name", "parse_workflow"]
+__all__ = ["MAX_YAML_DEPTH", "MODEL_PATTERN", "NAME_PATTERN", "NODE_ID_PATTERN", "declared_name", "parse_workflow"]
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 NODE_ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
-_TOP_FIELDS = ("name", "description", "provider", "nodes")
-_NODE_FIELDS = ("id", *NODE_KINDS, "depends_on", "timeout")
+MODEL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/@\[\]+-]*"
+"""Model names and aliases as the CLIs take them (``opus``, ``claude-sonnet-4-5``, ``sonnet[1m]``, ``gpt-5.1``, a
+Bedrock ARN); never starting with ``-``, never holding spaces."""
+_TOP_FIELDS = ("name", "description", "provider", "model", "nodes")
+_NODE_FIELDS = ("id", *NODE_KINDS, "depends_on", "timeout", "capability", "model", "resume")
+_ASSISTANT_ONLY = ("capability", "model", "resume")
 
 
 MAX_YAML_DEPTH = 64
@@ -115,6 +120,23 @@ def _timeout(value: Any, source: str, node: str) -> float | None:
     return float(value)
 
 
+def _capability(value: Any, source: str, node: str) -> Capability:
+    if value is None:
+        return DEFAULT_CAPABILITY
+    capability = parse_capability(value)
+    if capability is None:
+        raise WorkflowDefinitionError(
+            source, f"must be one of: {', '.join(CAPABILITIES)}", node=node, field="capability"
+        )
+    return capability
+
+
+def _model(value: Any, source: str, node: str | None) -> str | None:
+    if value is None:
+        return None
+    return _string(value, source, field="model", node=node, pattern=MODEL_PATTERN)
+
+
 def _depends_on(value: Any, source: str, node: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -156,6 +178,16 @@ def _node(data: Any, index: int, source: str, commands: CommandLibrary) -> Node:
             )
     else:
         text = body
+    if kind == "bash":
+        for field in _ASSISTANT_ONLY:
+            if field in data:
+                raise WorkflowDefinitionError(
+                    source,
+                    "is for prompt and command nodes; a bash node runs your own script",
+                    node=node_id,
+                    field=field,
+                )
+    resume = data.get("resume")
     return Node(
         id=node_id,
         kind=kind,
@@ -163,6 +195,9 @@ def _node(data: Any, index: int, source: str, commands: CommandLibrary) -> Node:
         command=command,
         depends_on=_depends_on(data.get("depends_on"), source, node_id),
         timeout=_timeout(data.get("timeout"), source, node_id),
+        capability=None if kind == "bash" else _capability(data.get("capability"), source, node_id),
+        model=_model(data.get("model"), source, node_id),
+        resume=None if resume is None else _string(resume, source, field="resume", node=node_id),
     )
 
 
@@ -189,6 +224,7 @@ def parse_workflow(text: str, *, source: str, origin: Origin, commands: CommandL
         nodes=nodes,
         source=source,
         origin=origin,
+        model=_model(data.get("model"), source, None),
     )
     refuse_values_in_code(workflow)  # --input names are checked when they are known: at run time
     return workflow

@@ -63,7 +63,7 @@ def test_another_users_workflow_never_runs_as_you(
     scratch = shared / "scratch"
     scratch.mkdir(mode=0o755)  # V's own (the test runs as V)
     assert scratch.stat().st_uid == os.geteuid() != other_user.pw_uid
-    claude = fake_provider(tmp_path / "bin", "claude", "success")
+    claude = fake_provider(tmp_path / "bin", "claude", "echo")
 
     result = cli.run("workflow", "run", "archon-assist", "why?", cwd=scratch, env={"PATH": path_with(claude.parent)})
 
