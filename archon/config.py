@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
     from ruamel.yaml import YAML
 
-    from archon.private_files import FileRefusal
-
     ConfigProblem = Literal[
         "unreadable", "symlink", "not-a-regular-file", "too-large", "not-utf-8", "invalid-yaml", "not-a-mapping"
     ]
@@ -99,7 +97,7 @@ def _yaml() -> YAML:
     return yaml
 
 
-_REFUSALS: dict[FileRefusal, ConfigProblem] = {
+_REFUSALS: dict[str, ConfigProblem] = {  # by FileRefusal (a StrEnum: its members are these strings)
     "symlink": "symlink",
     "not-regular": "not-a-regular-file",
     "too-large": "too-large",

@@ -14,7 +14,8 @@ without blocking, and read only if it is a regular file within a size cap, so a 
 
 :func:`untrusted_directory` says whether a directory may be used as this user's private one: a home or telemetry
 directory that belongs to another user, or that group or others may write (so they could have put symlinks or
-files of their choosing there, or could swap them later), is never used for telemetry and never written to.
+files of their choosing there, or could swap them later), is never used for telemetry and never written to. The
+rule itself is :func:`archon.ownership.distrust`, which the workflow sources apply too.
 """
 
 from __future__ import annotations
@@ -23,27 +24,15 @@ import contextlib
 import errno
 import os
 import stat
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archon.ownership import CHECKS_OWNERS, Distrust, Owner, distrust
 from archon.value import Value
 
 if TYPE_CHECKING:
-    from typing import Literal
-
     from archon.paths import ArchonPaths
-
-    FileRefusal = Literal["symlink", "not-regular", "too-large"]
-    """Why :func:`read_regular_file` refused a file without reading it. ``not-regular``: a FIFO, a socket, a device or
-    a directory, which opening or reading could block or never end.
-
-    Plain strings (``Literal``), not an enum, and a type only: this module is loaded by every command (see
-    :mod:`archon.value`)."""
-
-    Distrust = Literal["not-owned", "writable-by-others", "symlink", "not-a-directory"]
-    """Why a directory must not be used as this user's private one: it belongs to another user; its group or everyone
-    may create, rename and delete entries in it; it is a symbolic link where archon keeps a directory of its own; it is
-    not a directory."""
 
 __all__ = [
     "PRIVATE_DIR_MODE",
@@ -71,24 +60,34 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 _READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY
-_CHECKS_OWNERS = os.name == "posix"
-"""Owner and mode bits mean something on POSIX only (on Windows access is decided by ACLs, not checked here)."""
+
+
+class FileRefusal(StrEnum):
+    """Why :func:`read_regular_file` refused a file without reading it."""
+
+    SYMLINK = "symlink"
+    NOT_REGULAR = "not-regular"
+    """A FIFO, a socket, a device or a directory: opening or reading it could block or never end."""
+    TOO_LARGE = "too-large"
+    NOT_OWN = "not-own"
+    """Not the given owner's own (see :func:`archon.ownership.distrust`; ``RefusedFile.distrust`` says why)."""
 
 
 class RefusedFile(OSError):
     """A file that exists but was not read (see ``reason``)."""
 
-    def __init__(self, path: Path, reason: FileRefusal) -> None:
+    def __init__(self, path: Path, reason: FileRefusal, distrust: Distrust | None = None) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.distrust = distrust
 
 
-_DISTRUST_TEXT: dict[Distrust, str] = {
-    "not-owned": "is owned by another user",
-    "writable-by-others": "is writable by other users",
-    "symlink": "is a symbolic link, not a directory of archon's own",
-    "not-a-directory": "is not a directory",
+_DISTRUST_TEXT = {
+    Distrust.NOT_OWNED: "is owned by another user",
+    Distrust.WRITABLE_BY_OTHERS: "is writable by other users",
+    Distrust.SYMLINK: "is a symbolic link, not a directory of archon's own",
+    Distrust.NOT_A_DIRECTORY: "is not a directory",
 }
 
 
@@ -111,21 +110,19 @@ def untrusted_directory(path: Path, *, follow_symlink: bool) -> Untrusted | None
     well be a symlink to a directory of theirs); archon's own directories inside it must be real directories. A
     path that cannot be examined at all is not judged here: using it fails anyway.
     """
-    if not _CHECKS_OWNERS:
+    if not CHECKS_OWNERS:
         return None
     try:
         info = os.stat(path) if follow_symlink else os.lstat(path)
     except OSError:
         return None
-    reason: Distrust | None = None
+    reason = None
     if stat.S_ISLNK(info.st_mode):
-        reason = "symlink"
+        reason = Distrust.SYMLINK
     elif not stat.S_ISDIR(info.st_mode):
-        reason = "not-a-directory"
-    elif info.st_uid != os.geteuid():
-        reason = "not-owned"
-    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        reason = "writable-by-others"
+        reason = Distrust.NOT_A_DIRECTORY
+    else:
+        reason = distrust(info, Owner(os.geteuid()))  # group-writable never: archon made it 0700
     return None if reason is None else Untrusted(path, reason)
 
 
@@ -141,27 +138,31 @@ def untrusted_home(paths: ArchonPaths) -> Untrusted | None:
     return found
 
 
-def read_regular_file(path: Path, *, limit: int) -> bytes:
-    """The content of ``path``, if it is a regular file of at most ``limit`` bytes.
+def read_regular_file(path: Path, *, limit: int, owner: Owner | None = None) -> bytes:
+    """The content of ``path``, if it is a regular file of at most ``limit`` bytes (and, given an ``owner``, that
+    owner's own: nobody else may change it).
 
     Opened without following a symlink and without blocking (a FIFO opens at once, and is then refused), and read
     no further than ``limit`` + 1 bytes. Raises ``FileNotFoundError`` when it is missing, :class:`RefusedFile`
     when it is not a small regular file, and ``OSError`` when it cannot be read.
     """
     if not _NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): look first
-        raise RefusedFile(path, "symlink")
+        raise RefusedFile(path, FileRefusal.SYMLINK)
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
-            raise RefusedFile(path, "symlink") from exc
+            raise RefusedFile(path, FileRefusal.SYMLINK) from exc
         raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RefusedFile(path, "not-regular")
+            raise RefusedFile(path, FileRefusal.NOT_REGULAR)
         if info.st_size > limit:
-            raise RefusedFile(path, "too-large")
+            raise RefusedFile(path, FileRefusal.TOO_LARGE)
+        why = distrust(info, owner) if owner is not None and CHECKS_OWNERS else None
+        if why is not None:
+            raise RefusedFile(path, FileRefusal.NOT_OWN, why)
         chunks: list[bytes] = []
         left = limit + 1
         while left > 0:
@@ -173,7 +174,7 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
     finally:
         os.close(fd)
     if left <= 0:  # it grew past the cap while being read
-        raise RefusedFile(path, "too-large")
+        raise RefusedFile(path, FileRefusal.TOO_LARGE)
     return b"".join(chunks)
 
 

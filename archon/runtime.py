@@ -28,6 +28,7 @@ __all__ = [
     "ENV_ARCHON_TELEMETRY_DISABLED",
     "ENV_CA_BUNDLES",
     "ENV_CI",
+    "ENV_CLAUDE_CODE_MAX_RETRIES",
     "ENV_DO_NOT_TRACK",
     "ENV_HTTPS_PROXY",
     "ENV_HTTP_PROXY",
@@ -47,6 +48,8 @@ ENV_ARCHON_DEBUG = "ARCHON_DEBUG"
 ENV_ARCHON_CLAUDE_BIN = "ARCHON_CLAUDE_BIN"
 ENV_ARCHON_CODEX_BIN = "ARCHON_CODEX_BIN"
 ENV_CI = "CI"
+ENV_CLAUDE_CODE_MAX_RETRIES = "CLAUDE_CODE_MAX_RETRIES"
+"""Read only to leave a value the user set alone; otherwise archon bounds claude's own retries (docs/workflows.md)."""
 ENV_ARCHON_COMPLETE = "_ARCHON_COMPLETE"
 """Set by archon's shell completion scripts (Typer's) when a TAB press runs archon: ``_{PROG}_COMPLETE``."""
 # Read by the flusher only, to reach the ingest host the way the user's network requires; everything else in the
@@ -108,6 +111,8 @@ class Runtime(Value):
     stderr_is_tty: bool = False
     stdin_is_tty: bool = False
     executable: tuple[str, ...] = ()
+    user_home: Path | None = None
+    """The user's home directory (``Path.home()``): the walk for a repository's workflows stops there."""
 
     @property
     def is_ci(self) -> bool:
@@ -127,14 +132,16 @@ class Runtime(Value):
     def from_os(cls) -> Runtime:
         env = MappingProxyType(dict(os.environ))
         cwd = Path.cwd()
+        user_home = Path.home()
         return cls(
             env=env,
-            home=default_archon_home(env, Path.home(), cwd),
+            home=default_archon_home(env, user_home, cwd),
             cwd=cwd,
             stdout_is_tty=_isatty(sys.stdout),
             stderr_is_tty=_isatty(sys.stderr),
             stdin_is_tty=_isatty(sys.stdin),
             executable=_self_command(),
+            user_home=user_home,
         )
 
 

@@ -45,7 +45,37 @@ function Fail([string]$Message, [string]$Hint = '') {
 
 # --- where things go -------------------------------------------------------------------------------------------
 
+# The counterpart of install.sh's refusal of root with someone else's HOME (sudo -E): an elevated administrator (or
+# SYSTEM) whose home folder belongs to another user account would install into, and remove from, a folder that
+# user controls, with administrator rights. Only an owner that is another *user account* is refused: a profile
+# folder owned by SYSTEM or by the Administrators group is normal.
+function Test-HomeOwner {
+    if ([Environment]::OSVersion.Platform -ne [PlatformID]::Win32NT) { return }
+    $me = [Security.Principal.WindowsIdentity]::GetCurrent()
+    $elevated = (New-Object Security.Principal.WindowsPrincipal $me).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+    if (-not $elevated -and -not $me.IsSystem) { return }
+    $acl = Get-Acl -LiteralPath $HOME -ErrorAction SilentlyContinue
+    if ($null -eq $acl) { return }
+    $owner = $acl.GetOwner([Security.Principal.SecurityIdentifier])
+    if ($null -ne $owner.AccountDomainSid -and $owner -ne $me.User) {
+        Fail "you are running as an administrator, but your home folder ($HOME) belongs to another user ($owner): refusing to install into someone else's home" 'Run the installer as that user, in a PowerShell that is not elevated (it never needs administrator rights).'
+    }
+}
+
+# Deletes PATH and everything in it, never following a junction or link inside it (Windows PowerShell 5.1's
+# Remove-Item -Recurse deletes what a junction points to): a junction or link is removed, not its target.
+function Remove-Tree([string]$Path) {
+    $item = Get-Item -LiteralPath $Path -Force -ErrorAction SilentlyContinue
+    if ($null -eq $item) { return }
+    if ($item.PSIsContainer -and (Test-ReparsePoint $item)) { [IO.Directory]::Delete($Path); return }
+    if ($item.PSIsContainer) {
+        foreach ($child in @(Get-ChildItem -LiteralPath $Path -Force)) { Remove-Tree $child.FullName }
+    }
+    Remove-Item -LiteralPath $Path -Force
+}
+
 function Get-Layout {
+    Test-HomeOwner
     $dir = $env:ARCHON_INSTALL_DIR
     if (-not $dir) { $dir = Join-Path $HOME '.archon\install' }
     $dir = [IO.Path]::GetFullPath($dir).TrimEnd('\')
@@ -68,23 +98,101 @@ function New-Folders([string]$Dir) {
     return $missing
 }
 
-function Read-Receipt([string]$Path) {
-    $values = @{ created = @() }
-    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $null }
-    foreach ($line in Get-Content -LiteralPath $Path) {
-        if ($line -match '^([a-z_]+)=(.*)$') {
-            if ($Matches[1] -eq 'created') { $values.created += $Matches[2] } else { $values[$Matches[1]] = $Matches[2] }
+function Test-ReparsePoint($Item) { return [bool]($Item.Attributes -band [IO.FileAttributes]::ReparsePoint) }
+
+function Test-SamePath([string]$A, [string]$B) {
+    return [string]::Equals($A.TrimEnd('\'), $B.TrimEnd('\'), [StringComparison]::OrdinalIgnoreCase)
+}
+
+# The folders New-Folders may create for the versions folder (it and its parents, not the drive's root): the only
+# values a receipt's created= may hold.
+function Get-CreatableFolders($Layout) {
+    $folders = @()
+    $probe = $Layout.Versions
+    while ($probe -and ([IO.Path]::GetPathRoot($probe) -ne $probe)) {
+        $folders += $probe
+        $probe = Split-Path -Parent $probe
+    }
+    return $folders
+}
+
+# The receipt in FOLDER, as this installer wrote it for VERSION, every value it will use checked: exactly one
+# channel=curl, exactly one version=VERSION, at most one path_added= (0 or 1), created= only folders this installer
+# could have made. Other keys are ignored and never copied. Returns @{ created; path_added }, or $null with the
+# reason in $script:ReceiptProblem.
+function Read-OwnReceipt([string]$Folder, [string]$Version, $Layout) {
+    $path = Join-Path $Folder $ReceiptName
+    $script:ReceiptProblem = "$path is not a receipt this installer wrote"
+    $item = Get-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue
+    if ($null -eq $item -or $item.PSIsContainer -or (Test-ReparsePoint $item)) {
+        $script:ReceiptProblem = "$path is missing or not a regular file"
+        return $null
+    }
+    if ($item.Length -gt 16384) { return $null }
+    $creatable = Get-CreatableFolders $Layout
+    $values = @{ created = @(); path_added = '0' }
+    $counts = @{ channel = 0; version = 0; path_added = 0 }
+    foreach ($line in [IO.File]::ReadAllLines($path)) {
+        if ($line -eq '' -or $line.StartsWith('#')) { continue }
+        if (-not ($line -cmatch '^([a-z_]+)=(.*)$')) { return $null }
+        $key = $Matches[1]
+        $value = $Matches[2]
+        switch -CaseSensitive ($key) {
+            'channel' { if ($value -cne 'curl') { return $null }; $counts['channel'] += 1 }
+            'version' { if ($value -cne $Version) { return $null }; $counts['version'] += 1 }
+            'path_added' { if ($value -notin @('0', '1')) { return $null }; $values.path_added = $value; $counts['path_added'] += 1 }
+            'created' {
+                if (-not @($creatable | Where-Object { Test-SamePath $_ $value })) { return $null }
+                $values.created += $value
+            }
+            default { }  # a key this installer does not read (a later installer's): ignored, never copied
         }
     }
+    if ($counts.channel -ne 1 -or $counts.version -ne 1 -or $counts.path_added -gt 1) { return $null }
+    $script:ReceiptProblem = ''
     return $values
 }
 
-# The version folder `current` points at, if it is this installer's (its receipt says curl); else $null.
-function Get-CurrentVersionDir($Layout) {
-    if (-not (Test-Path -LiteralPath $Layout.Current)) { return $null }
-    $receipt = Read-Receipt (Join-Path $Layout.Current $ReceiptName)
-    if ($null -eq $receipt -or $receipt['channel'] -ne 'curl' -or -not $receipt['version']) { return $null }
-    return Join-Path $Layout.Versions $receipt['version']
+# The version the junction `current` points to, when it is a junction whose target is exactly <versions>\<version>,
+# <version> named as this installer names folders; else $null.
+function Get-JunctionVersion($Layout) {
+    $current = Get-Item -LiteralPath $Layout.Current -Force -ErrorAction SilentlyContinue
+    if ($null -eq $current -or -not (Test-ReparsePoint $current)) { return $null }
+    $target = @($current.Target) | Select-Object -First 1
+    if (-not $target) { return $null }
+    $target = [IO.Path]::GetFullPath(($target -replace '^\\\\\?\\', '')).TrimEnd('\')
+    $name = Split-Path -Leaf $target
+    if (-not (Test-NormalVersion $name) -or -not (Test-SamePath (Split-Path -Parent $target) $Layout.Versions)) { return $null }
+    return $name
+}
+
+# The version folder the junction `current` points to, when it is this installer's: a junction whose target is
+# exactly one folder of the versions folder, named as this installer names them (a PEP 440 normal form: no '..',
+# no '\'), itself no junction or link, holding a receipt Read-OwnReceipt accepts. Sets $script:Previous (the
+# folder) and $script:PreviousReceipt, or $script:NotOurs (why `current` is not this installer's; empty when there
+# is no `current` at all).
+function Find-Previous($Layout) {
+    $script:Previous = $null
+    $script:PreviousReceipt = $null
+    $script:NotOurs = ''
+    if ($null -eq (Get-Item -LiteralPath $Layout.Current -Force -ErrorAction SilentlyContinue)) { return }
+    $script:NotOurs = "it is not a junction to a version folder of $($Layout.Versions)"
+    $name = Get-JunctionVersion $Layout
+    if (-not $name) { return }
+    $folder = Join-Path $Layout.Versions $name
+    $item = Get-Item -LiteralPath $folder -Force -ErrorAction SilentlyContinue
+    if ($null -eq $item -or -not $item.PSIsContainer -or (Test-ReparsePoint $item)) { return }
+    $receipt = Read-OwnReceipt $folder $name $Layout
+    if ($null -eq $receipt) { $script:NotOurs = $script:ReceiptProblem; return }
+    $script:NotOurs = ''
+    $script:Previous = $folder
+    $script:PreviousReceipt = $receipt
+}
+
+function Stop-IfNotOurs($Layout) {
+    if ($script:NotOurs) {
+        Fail "$($Layout.Current) already exists and was not installed by this installer: $($script:NotOurs)" 'Remove it first, or choose another folder with ARCHON_INSTALL_DIR=...'
+    }
 }
 
 function Remove-Junction([string]$Path) {
@@ -94,10 +202,20 @@ function Remove-Junction([string]$Path) {
 
 # --- downloading and checking ----------------------------------------------------------------------------------
 
+# https://host[:port][/path], or http:// on loopback (127.0.0.1, localhost, [::1]) for tests. Nothing else: no user
+# name or password (the request would go to what follows the '@'), no query, no fragment, no character a URL parser
+# could read two ways; and System.Uri, which Invoke-WebRequest uses, must read the same host.
 function Test-BaseUrl([string]$Url) {
-    if ($Url -match '^https://') { return }
-    if ($Url -match '^http://(127\.0\.0\.1|localhost|\[::1\])([:/]|$)') { return }
-    Fail "ARCHON_INSTALL_BASE_URL must be an https:// URL (plain http:// only on loopback, for tests): $Url"
+    if ($Url.Contains('@')) { Fail "ARCHON_INSTALL_BASE_URL must not hold a user name or password (user@host): $Url" }
+    $label = '[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
+    $tail = '(:[0-9]{1,5})?(/[A-Za-z0-9._~%+/-]*)?$'
+    $https = $Url -cmatch "^https://($label(\.$label)*|\[[0-9A-Fa-f:.]+\])$tail"
+    $http = $Url -cmatch "^http://(127\.0\.0\.1|localhost|\[::1\])$tail"
+    $uri = $null
+    $parsed = [Uri]::TryCreate($Url, [UriKind]::Absolute, [ref]$uri)
+    if (($https -or $http) -and $parsed -and -not $uri.UserInfo -and -not $uri.Query -and -not $uri.Fragment -and
+        ($https -or $uri.IsLoopback)) { return }
+    Fail "ARCHON_INSTALL_BASE_URL must be an https:// URL (plain http:// only on loopback, for tests), with a host and no user, query or fragment: $Url"
 }
 
 function Get-ReleaseUrl([string]$Wanted) {
@@ -182,7 +300,14 @@ function Test-Provenance([string]$File, [string]$Name) {
     Step "provenance: verified (gh attestation verify --repo $Repo)"
 }
 
-function Test-Version([string]$Version) { return $Version -match '^[0-9][0-9A-Za-z.+-]*$' }
+function Test-Version([string]$Version) { return $Version -cmatch '^[0-9][0-9A-Za-z.+-]*$' }
+
+# A version in the PEP 440 normal form archon's releases carry (1.4.0, 1.4.0rc1, 1.4.0.post1, 1.4.0.dev2): the only
+# names this installer gives version folders, and the only version= its receipts hold. No '\', no '..'.
+function Test-NormalVersion([string]$Version) {
+    $n = '(0|[1-9][0-9]*)'
+    return $Version.Length -le 64 -and $Version -cmatch "^$n(\.$n)*((a|b|rc)$n)?(\.post$n)?(\.dev$n)?$"
+}
 
 # Runs an archon once, as a check, in a throwaway home with telemetry off every way there is; its version or $null.
 function Get-ArchonVersion([string]$Exe) {
@@ -243,6 +368,8 @@ function Install-Archon {
     $wanted = "$env:ARCHON_VERSION" -replace '^v', ''
     if ($wanted -and -not (Test-Version $wanted)) { Fail "ARCHON_VERSION is not a version: $env:ARCHON_VERSION" }
     $null = Get-AttestationMode
+    Find-Previous $layout
+    Stop-IfNotOurs $layout
     $target = Get-Target
     $url = Get-ReleaseUrl $wanted
     $archive = "archon-$target.zip"
@@ -273,21 +400,24 @@ function Install-Archon {
         Say $script:CheckLog
         Fail 'the downloaded archon does not run on this system: nothing was changed' 'Install the Python package instead: pipx install archon-cli'
     }
-    if (-not (Test-Version $version)) { Fail "the downloaded archon reports an unexpected version: $version" }
+    if (-not (Test-NormalVersion $version)) { Fail "the downloaded archon reports an unexpected version: $version" }
     if ($wanted -and $version -ne $wanted) { Fail "asked for archon $wanted, but the download is archon ${version}: refusing to install it" }
     Step "unpacked; it runs: archon $version (checked with telemetry off, in a throwaway home)"
 
-    $previous = Get-CurrentVersionDir $layout
+    Find-Previous $layout  # again: what is there now is what the switch replaces
+    Stop-IfNotOurs $layout
+    $previous = $script:Previous
     $created = @()
     $pathAdded = $false
-    if ($previous) {
-        $old = Read-Receipt (Join-Path $previous $ReceiptName)
-        $created = @($old.created)
-        $pathAdded = $old['path_added'] -eq '1'
+    if ($previous) {  # only values Read-OwnReceipt checked are carried into the new receipt
+        $created = @($script:PreviousReceipt.created)
+        $pathAdded = $script:PreviousReceipt.path_added -eq '1'
     }
     $created += @(New-Folders $layout.Versions)
-    foreach ($stale in Get-ChildItem -LiteralPath $layout.Versions -Directory -Force -Filter '.*') {
-        Remove-Item -LiteralPath $stale.FullName -Recurse -Force  # left by an installer that was stopped
+    foreach ($stale in Get-ChildItem -LiteralPath $layout.Versions -Directory -Force) {
+        if ($stale.Name -notlike '.incoming-*' -and $stale.Name -notlike '.old-*') { continue }
+        # Left by an installer that was stopped. A junction or link is removed, never what it points to.
+        Remove-Tree $stale.FullName
     }
     $dest = Join-Path $layout.Versions $version
     if ($previous -eq $dest -and (Get-ArchonVersion (Join-Path $dest 'archon.exe')) -eq $version) {
@@ -317,12 +447,12 @@ function Install-Archon {
     }
     if (Test-Path -LiteralPath $oldLink) { Remove-Junction $oldLink }
     if ($previous -and $previous -ne $dest -and (Test-Path -LiteralPath $previous)) {
-        Remove-Item -LiteralPath $previous -Recurse -Force
+        Remove-Tree $previous
         Say "upgraded: archon $(Split-Path -Leaf $previous) -> $version, in $dest"
     } else {
         Say "installed archon $version in $dest"
     }
-    if (Test-Path -LiteralPath $aside) { Remove-Item -LiteralPath $aside -Recurse -Force }
+    Remove-Tree $aside
     Say "$($layout.Current) -> $dest"
     if ($pathAdded) { Say "$($layout.Current) is on your user PATH; open a new terminal to use archon." }
     elseif ($env:ARCHON_NO_MODIFY_PATH -eq '1') { Say "PATH left alone (ARCHON_NO_MODIFY_PATH=1): run $($layout.Current)\archon.exe" }
@@ -333,24 +463,26 @@ function Install-Archon {
 
 function Uninstall-Archon {
     $layout = Get-Layout
-    $current = Get-CurrentVersionDir $layout
+    Find-Previous $layout
+    $receipt = $script:PreviousReceipt
     $ours = @()
     if (Test-Path -LiteralPath $layout.Versions) {
         foreach ($dir in Get-ChildItem -LiteralPath $layout.Versions -Directory -Force) {
-            $receipt = Read-Receipt (Join-Path $dir.FullName $ReceiptName)
-            if ($null -ne $receipt -and $receipt['channel'] -eq 'curl') { $ours += $dir.FullName }
+            if (Test-ReparsePoint $dir) { continue }  # never ours: the installer makes folders, not links
+            $name = $dir.Name -replace '^\.(incoming|old)-(.*)\.[0-9]+$', '$2'
+            $checked = Read-OwnReceipt $dir.FullName $name $layout
+            if ($null -eq $checked) { Say "left $($dir.FullName) alone: $($script:ReceiptProblem)"; continue }
+            $ours += $dir.FullName
+            if ($null -eq $receipt) { $receipt = $checked }
         }
     }
-    if (-not $current -and $ours.Count -eq 0) {
+    if (-not $script:Previous -and $ours.Count -eq 0) {
         Say "archon installer: nothing to uninstall: no archon installed by this installer in $($layout.InstallDir)"
         return
     }
-    $receipt = $null
-    if ($current) { $receipt = Read-Receipt (Join-Path $current $ReceiptName) }
-    if ($null -eq $receipt) { $receipt = Read-Receipt (Join-Path $ours[0] $ReceiptName) }
-    if (Test-Path -LiteralPath $layout.Current) { Remove-Junction $layout.Current; Say "removed $($layout.Current)" }
-    foreach ($dir in $ours) { Remove-Item -LiteralPath $dir -Recurse -Force; Say "removed $dir" }
-    if ($receipt['path_added'] -eq '1') { Remove-FromUserPath $layout.Current; Say "removed $($layout.Current) from your user PATH" }
+    if (Get-JunctionVersion $layout) { Remove-Junction $layout.Current; Say "removed $($layout.Current)" }
+    foreach ($dir in $ours) { Remove-Tree $dir; Say "removed $dir" }
+    if ($receipt.path_added -eq '1') { Remove-FromUserPath $layout.Current; Say "removed $($layout.Current) from your user PATH" }
     $createdDirs = @($receipt.created)
     [array]::Reverse($createdDirs)  # innermost first
     foreach ($dir in @($layout.Versions, $layout.InstallDir) + $createdDirs) {
@@ -376,7 +508,7 @@ try {
     $failed = $true
     if (-not $script:Reported) { [Console]::Error.WriteLine("archon installer: error: $($_.Exception.Message)") }
 } finally {
-    if ($script:Stage -and (Test-Path -LiteralPath $script:Stage)) { Remove-Item -LiteralPath $script:Stage -Recurse -Force }
+    if ($script:Stage) { Remove-Tree $script:Stage }
     if ($script:Work -and (Test-Path -LiteralPath $script:Work)) { Remove-Item -LiteralPath $script:Work -Recurse -Force }
 }
 if ($failed) {

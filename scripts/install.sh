@@ -15,11 +15,14 @@
 #   ARCHON_VERSION               the version to install, e.g. 1.4.0 (default: the latest release)
 #   ARCHON_INSTALL_BASE_URL      where releases are: $ARCHON_INSTALL_BASE_URL/v<version>/ (and latest/) must hold the
 #                                files of a GitHub release (default: https://github.com/archon-cli/archon/releases,
-#                                as download/v<version>/ and latest/download/); https://, or http:// on loopback only
+#                                as download/v<version>/ and latest/download/); https://, or http:// on loopback only;
+#                                host[:port][/path] and nothing else (no user@, no query, no fragment)
 #   ARCHON_INSTALL_DIR           where versions are kept (default: ~/.archon/install)
 #   ARCHON_BIN_DIR               where the `archon` link goes (default: ~/.local/bin)
 #   ARCHON_INSTALL_ATTESTATION   auto (default: verify with gh when it is installed and logged in, else say it was
 #                                skipped), require (fail unless gh verifies it), skip
+# It trusts nothing it reads back: the link, the receipt beside the version it points to, the base URL, the archive's
+# owners and modes; run as root, it refuses a HOME that is not root's (sudo -E). docs/release.md lists each rule.
 # See docs/release.md. POSIX sh: runs under dash, bash, zsh's sh mode and macOS's /bin/sh.
 set -eu
 
@@ -61,8 +64,21 @@ absolute() {
   esac
 }
 
+# Root with a HOME that is not root's (sudo -E, su without -): everything would be made as root in a home that someone
+# else controls, and every check here would run with root's rights against files they can change. Refused.
+check_home_owner() {
+  if [ "$(id -u)" != 0 ]; then return 0; fi
+  # shellcheck disable=SC2012 # one known path, and only its owner's number is read
+  owner=$(ls -ldnL -- "$HOME" 2>/dev/null | awk '{ print $3 }')
+  if [ -n "$owner" ] && [ "$owner" != 0 ]; then
+    die "you are root, but HOME ($HOME) belongs to user $owner: refusing to install as root into someone else's home" \
+      "Run the installer as that user, without sudo (it never needs root); to install for root, use root's own HOME (sudo -H, or su -)."
+  fi
+}
+
 resolve_dirs() {
   if [ -z "${HOME:-}" ]; then die "HOME is not set"; fi
+  check_home_owner
   INSTALL_DIR="$(absolute "${ARCHON_INSTALL_DIR:-$HOME/.archon/install}")"
   BIN_DIR="$(absolute "${ARCHON_BIN_DIR:-$HOME/.local/bin}")"
   VERSIONS="$INSTALL_DIR/versions"
@@ -91,28 +107,143 @@ $(missing_dirs "$1")
 EOF
 }
 
-# The version folder the link points into, if the link is this installer's; else nothing.
-linked_version_dir() {
-  if [ -L "$LINK" ]; then
-    target=$(readlink "$LINK")
-    case $target in
-      "$VERSIONS"/*/archon) dirname "$target" ;;
-    esac
-  fi
+# A version in the PEP 440 normal form archon's releases carry (1.4.0, 1.4.0rc1, 1.4.0.post1, 1.4.0.dev2): the only
+# names this installer gives version folders, and the only version= its receipts hold. No '/', no '..'.
+normal_version() {
+  case $1 in
+    "" | *"$NL"*) return 1 ;;
+  esac
+  if [ "${#1}" -gt 64 ]; then return 1; fi
+  n='(0|[1-9][0-9]*)'
+  printf '%s\n' "$1" | grep -Eq "^$n(\\.$n)*((a|b|rc)$n)?(\\.post$n)?(\\.dev$n)?\$"
 }
 
-receipt_value() {  # receipt_value FILE KEY: every value of KEY, one a line
-  sed -n "s/^$2=//p" "$1" 2>/dev/null || true
+real_dir() {  # the path of an existing folder with every symbolic link resolved, or nothing
+  (cd -P -- "$1" 2>/dev/null && pwd -P) || true
+}
+
+# The version a link points to, when it points exactly to $VERSIONS/<version>/archon, <version> being a name this
+# installer gives; else nothing.
+link_version() {  # link_version LINK
+  target=$(readlink "$1") || return 0
+  name=${target#"$VERSIONS"/}
+  name=${name%/archon}
+  if [ "$target" = "$VERSIONS/$name/archon" ] && normal_version "$name"; then printf '%s' "$name"; fi
+}
+
+# The version folder a link points to, when link_version accepts its target and that folder is really there,
+# inside $VERSIONS (not a link out of it); else nothing.
+version_dir_of_link() {  # version_dir_of_link LINK
+  if [ ! -L "$1" ]; then return 0; fi
+  name=$(link_version "$1")
+  if [ -z "$name" ] || [ -L "$VERSIONS/$name" ] || [ ! -d "$VERSIONS/$name" ]; then return 0; fi
+  if [ "$(real_dir "$VERSIONS/$name")" != "$(real_dir "$VERSIONS")/$name" ]; then return 0; fi
+  printf '%s' "$VERSIONS/$name"
+}
+
+# Each folder `make_dirs` may create for $VERSIONS and $BIN_DIR (they and their parents, but /), one a line: the only
+# values a receipt's created= may hold.
+creatable_dirs() {
+  for dir in "$VERSIONS" "$BIN_DIR"; do
+    while [ "$dir" != "/" ] && [ -n "$dir" ] && [ "$dir" != "." ]; do
+      printf '%s\n' "$dir"
+      dir=$(dirname "$dir")
+    done
+  done
+}
+
+# Reads the receipt FILE of the folder of VERSION, as install.sh wrote it, checking every value it will use: exactly
+# one channel=curl, exactly one version=VERSION, at most one link= (an absolute path ending in /archon, with no '.'
+# or '..' in it; when LINK is given, that one), created= only folders this installer could have made. Other keys are
+# ignored, never copied. Sets RECEIPT_CREATED and RECEIPT_LINK, or returns 1 with RECEIPT_WHY.
+read_receipt() {  # read_receipt FILE VERSION [LINK]
+  RECEIPT_CREATED=""
+  RECEIPT_LINK=""
+  RECEIPT_WHY="$1 is not a receipt this installer wrote"
+  if [ -L "$1" ] || [ ! -f "$1" ]; then
+    RECEIPT_WHY="$1 is missing or not a regular file"
+    return 1
+  fi
+  if [ "$(wc -c <"$1" | tr -d ' ')" -gt 16384 ]; then return 1; fi
+  creatable=$(creatable_dirs)
+  channels=0
+  versions=0
+  links=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    value=${line#*=}
+    case $line in
+      "#"* | "") ;;
+      channel=curl) channels=$((channels + 1)) ;;
+      channel=*) return 1 ;;
+      version=*)
+        if [ "$value" != "$2" ]; then return 1; fi
+        versions=$((versions + 1))
+        ;;
+      link=*)
+        case $value in
+          */./* | */../* | *"$NL"* | *//*) return 1 ;;
+          /*/archon) ;;
+          *) return 1 ;;
+        esac
+        if [ -n "${3:-}" ] && [ "$value" != "$3" ]; then return 1; fi
+        RECEIPT_LINK=$value
+        links=$((links + 1))
+        ;;
+      created=*)
+        case "$NL$creatable$NL" in
+          *"$NL$value$NL"*) RECEIPT_CREATED="$RECEIPT_CREATED$value$NL" ;;
+          *) return 1 ;;
+        esac
+        ;;
+      [a-z_]*=*) ;;  # a key this installer does not read (a later installer's): ignored, never copied
+      *) return 1 ;;
+    esac
+  done <"$1"
+  if [ "$channels" -ne 1 ] || [ "$versions" -ne 1 ] || [ "$links" -gt 1 ]; then return 1; fi
+  RECEIPT_WHY=""
+}
+
+# The previous install, when $LINK is this installer's: PREVIOUS is its version folder (exactly one folder under
+# $VERSIONS, not through a link) whose receipt read_receipt accepts, and RECEIPT_CREATED the folders that receipt
+# says were created. Else PREVIOUS is empty and NOT_OURS says why (empty when there is no link at all).
+find_previous() {
+  PREVIOUS=""
+  NOT_OURS=""
+  RECEIPT_CREATED=""
+  if [ ! -e "$LINK" ] && [ ! -L "$LINK" ]; then return 0; fi
+  dir=$(version_dir_of_link "$LINK")
+  if [ -z "$dir" ]; then
+    NOT_OURS="it does not point to archon in a version folder of $VERSIONS"
+    return 0
+  fi
+  if ! read_receipt "$dir/$RECEIPT" "${dir##*/}" "$LINK"; then
+    NOT_OURS=$RECEIPT_WHY
+    RECEIPT_CREATED=""
+    return 0
+  fi
+  PREVIOUS=$dir
+}
+
+refuse_foreign_link() {
+  die "$LINK already exists and was not installed by this installer (another archon: pipx, uv, Homebrew?): $NOT_OURS" \
+    "Remove it first, or choose another folder with ARCHON_BIN_DIR=..."
 }
 
 # --- downloading and checking ----------------------------------------------------------------------------------
 
+# https://host[:port][/path], or http:// on loopback (127.0.0.1, localhost, [::1]) for tests. Nothing else: no user
+# name or password (curl would fetch from what follows the '@'), no query, no fragment, no character a URL parser
+# could read two ways.
 check_base_url() {
   case $1 in
-    https://*) ;;
-    http://127.0.0.1:* | http://127.0.0.1/* | http://localhost:* | http://localhost/* | http://\[::1\]:* | http://\[::1\]/*) ;;
-    *) die "ARCHON_INSTALL_BASE_URL must be an https:// URL (plain http:// only on loopback, for tests): $1" ;;
+    *"$NL"*) die "ARCHON_INSTALL_BASE_URL must be one line" ;;
+    http://*@* | https://*@*) die "ARCHON_INSTALL_BASE_URL must not hold a user name or password (user@host): $1" ;;
   esac
+  label='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
+  tail='(:[0-9]{1,5})?(/[A-Za-z0-9._~%+/-]*)?$'
+  if printf '%s\n' "$1" | grep -Eq "^https://($label(\\.$label)*|\\[[0-9A-Fa-f:.]+\\])$tail"; then return 0; fi
+  if printf '%s\n' "$1" | grep -Eq "^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])$tail"; then return 0; fi
+  die "ARCHON_INSTALL_BASE_URL must be an https:// URL (plain http:// only on loopback, for tests), with a host and no user, query or fragment: $1"
 }
 
 download() {  # download URL FILE
@@ -298,12 +429,8 @@ install() {
   WANTED=${WANTED#v}
   if [ -n "$WANTED" ] && ! valid_version "$WANTED"; then die "ARCHON_VERSION is not a version: $ARCHON_VERSION"; fi
   attestation_mode >/dev/null
-  if [ -e "$LINK" ] || [ -L "$LINK" ]; then
-    if [ -z "$(linked_version_dir)" ]; then
-      die "$LINK already exists and was not installed by this installer (another archon: pipx, uv, Homebrew?)" \
-        "Remove it first, or choose another folder with ARCHON_BIN_DIR=..."
-    fi
-  fi
+  find_previous
+  if [ -n "$NOT_OURS" ]; then refuse_foreign_link; fi
   detect_target
   url=$(release_url)
   archive="archon-$TARGET.tar.gz"
@@ -318,7 +445,10 @@ install() {
   verify_provenance "$WORK/$archive" "$archive"
 
   mkdir "$WORK/unpacked"
-  tar -xzf "$WORK/$archive" -C "$WORK/unpacked" || die "could not unpack $archive"
+  # The files are the user's, with the user's umask, whoever built the archive: no archive owner, no setuid bit,
+  # even when run as root (GNU tar and bsdtar both take these two flags).
+  tar -x -z --no-same-owner --no-same-permissions -f "$WORK/$archive" -C "$WORK/unpacked" ||
+    die "could not unpack $archive"
   bundle="$WORK/unpacked/archon-$TARGET"
   if [ ! -f "$bundle/archon" ] || [ ! -x "$bundle/archon" ]; then die "$archive does not hold archon-$TARGET/archon"; fi
   if ! version=$(run_version "$bundle/archon"); then
@@ -326,18 +456,16 @@ install() {
     die "the downloaded archon does not run on this system: nothing was changed" \
       "If this machine is too old for the binary, install the Python package instead: pipx install archon-cli"
   fi
-  if ! valid_version "$version"; then die "the downloaded archon reports an unexpected version: $version"; fi
+  if ! normal_version "$version"; then die "the downloaded archon reports an unexpected version: $version"; fi
   if [ -n "$WANTED" ] && [ "$version" != "$WANTED" ]; then
     die "asked for archon $WANTED, but the download is archon $version: refusing to install it"
   fi
   step "unpacked; it runs: archon $version (checked with telemetry off, in a throwaway home)"
 
-  previous=$(linked_version_dir)
-  CREATED=""
-  if [ -n "$previous" ] && [ -f "$previous/$RECEIPT" ]; then
-    CREATED=$(receipt_value "$previous/$RECEIPT" created)
-    if [ -n "$CREATED" ]; then CREATED="$CREATED$NL"; fi
-  fi
+  find_previous  # again: what is there now is what the switch replaces
+  if [ -n "$NOT_OURS" ]; then refuse_foreign_link; fi
+  previous=$PREVIOUS
+  CREATED=$RECEIPT_CREATED  # checked, one a line: only these are carried into the new receipt
   make_dirs "$VERSIONS"
   make_dirs "$BIN_DIR"
   for stale in "$VERSIONS"/.incoming-* "$VERSIONS"/.old-*; do  # left by an installer that was killed
@@ -396,30 +524,31 @@ report_path() {
 
 uninstall() {
   resolve_dirs
-  current=$(linked_version_dir)
+  find_previous  # the linked version, if the link is ours; its receipt says what was created
+  created=$RECEIPT_CREATED
+  links="$LINK"
   receipts=""
   for dir in "$VERSIONS"/* "$VERSIONS"/.incoming-* "$VERSIONS"/.old-*; do
-    if [ -d "$dir" ] && [ -f "$dir/$RECEIPT" ] && [ "$(receipt_value "$dir/$RECEIPT" channel)" = curl ]; then
+    if [ -L "$dir" ] || [ ! -d "$dir" ]; then continue; fi
+    name=${dir##*/}
+    case $name in
+      .incoming-* | .old-*) name=${name#.incoming-} && name=${name#.old-} && name=${name%.*} ;;
+    esac
+    if read_receipt "$dir/$RECEIPT" "$name"; then
       receipts="$receipts$dir$NL"
+      if [ -z "$PREVIOUS" ] && [ -z "$created" ]; then created=$RECEIPT_CREATED; fi
+      links="$links$NL$RECEIPT_LINK"
+    else
+      say "left $dir alone: $RECEIPT_WHY"
     fi
   done
-  if [ -z "$current" ] && [ -z "$receipts" ]; then
+  if [ -z "$PREVIOUS" ] && [ -z "$receipts" ]; then
     say "archon installer: nothing to uninstall: no archon installed by this installer in $INSTALL_DIR"
     return 0
   fi
-  created=""
-  links="$LINK"
-  receipt="${current:+$current/$RECEIPT}"
-  if [ -z "$receipt" ]; then receipt="$(printf '%s' "$receipts" | sed -n '1p')/$RECEIPT"; fi
-  if [ -f "$receipt" ]; then
-    created=$(receipt_value "$receipt" created)
-    links="$links$NL$(receipt_value "$receipt" link)"
-  fi
-  while IFS= read -r link; do  # only links into our own versions folder
-    if [ -n "$link" ] && [ -L "$link" ]; then
-      case $(readlink "$link") in
-        "$VERSIONS"/*/archon) rm -f "$link" && say "removed $link" ;;
-      esac
+  while IFS= read -r link; do  # only links to archon in one of our own version folders
+    if [ -n "$link" ] && [ -L "$link" ] && [ -n "$(link_version "$link")" ]; then
+      rm -f "$link" && say "removed $link"
     fi
   done <<EOF
 $links

@@ -7,8 +7,6 @@ can send anything, and only to a server a test started.
 from __future__ import annotations
 
 import ipaddress
-import os
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,32 @@ from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 from tests.support.binary import FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
 
+# The external tools each test needs: declared with @pytest.mark.needs_tool, checked before it runs, selected with
+# --without-tools (tests/support/tools.py, whose hooks this conftest takes on as its own).
+from tests.support.tools import (
+    IN_CI,
+    pytest_addoption,
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    require_tool,
+)
+
+__all__ = [
+    "IN_CI",
+    "TEST_KEY",
+    "pytest_addoption",
+    "pytest_collection_finish",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_runtest_setup",
+    "pytest_runtest_teardown",
+    "require_tool",
+]
+
 TEST_KEY = "phc_archonTestKey0123456789abcdefghijklmnopqrstuv"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 # Everything archon or the posthog library reads from the environment; cleared for every test.
 _CLEARED_ENV = (
@@ -82,17 +104,6 @@ def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def paths(isolation: Path) -> ArchonPaths:
     """The paths under the test's private archon home (nothing is created)."""
     return ArchonPaths(isolation)
-
-
-def require_tool(name: str) -> str:
-    """The path of an external tool; a missing tool skips the test on a laptop and fails it in CI."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (.ci/run installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -146,7 +146,9 @@ def archive_names(frozen_archon: FrozenArchon) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="bash, zsh and fish syntax checks")
-@pytest.mark.parametrize("shell", sorted(COMPLETIONS))
+@pytest.mark.parametrize(
+    "shell", [pytest.param(shell, marks=pytest.mark.needs_tool(shell)) for shell in sorted(COMPLETIONS)]
+)
 def test_the_archive_carries_each_completion_script_valid_in_its_shell(
     frozen_archon: FrozenArchon, tmp_path: Path, shell: str
 ) -> None:
@@ -210,6 +212,7 @@ def test_refused_inputs_stop_the_script_before_building_and_write_nothing(
     assert tree_state(refusal_source) == []
 
 
+@pytest.mark.needs_tool("shellcheck")
 def test_the_shell_scripts_pass_shellcheck() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("shellcheck is installed by .ci/run on Linux; the scripts run on macOS and Windows in release.yml")

@@ -1,15 +1,19 @@
 """.github/workflows/ci.yml and release.yml: valid (GitHub's schema), clean under zizmor (offline, every persona),
 and shaped as the release design requires: a gate before anything is built or published, the script builds (inside
-manylinux_2_28 on Linux, smoke-tested on debian:11), only its step sees the secrets, least permissions, pinned
-actions and images, locked installs on patch-pinned Pythons, trusted publishing to the package index, the installers
-attached to every release, and the Homebrew formula checked with brew and pushed to the tap for final releases only.
+manylinux_2_28 on Linux, smoke-tested on AlmaLinux 8, glibc 2.28), only its step sees the secrets, least
+permissions, pinned actions and images, locked installs on patch-pinned Pythons, the exact files rehearsed on every
+OS before anything is published, then one publishing chain (trusted publishing to the package index, the GitHub
+release with the installers attached, the Homebrew formula checked with brew and pushed to the tap for final
+releases only), and docs/release.md's allow-list naming exactly the actions the workflows use.
 
 Nothing here runs GitHub Actions: these tests read the workflow files (and run the tap push's credential helper with
-git, as the push step would); what the jobs do on GitHub's runners is checked only there.
+git, as the push step would); tests/release/ runs the publishing scripts offline; what the jobs do on GitHub's
+runners is checked only there.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -30,7 +34,7 @@ PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a
 PROXY_URL = "https://telemetry.archon-cli.dev"
 BUILD_STEP = "scripts/build-binaries.sh"
 BUILD_JOBS = ("build-linux", "build")
-PUBLISH_ACTION = "pypa/gh-action-pypi-publish@ba38be9e461d3875417946c167d0b5f3d385a247"  # v1.14.1
+PUBLISH_ACTION = "pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33"  # v1.14.2
 IMAGE_PINNED = re.compile(r"^[a-z0-9./_-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$")
 # A tag run is a release: it uses the `release` environment (the secrets; tags only, docs/release.md) and must embed
 # a key. A manual run on a branch is a dry run: no environment (GitHub would refuse it one restricted to tags), so
@@ -44,6 +48,10 @@ FINAL_RELEASE = "github.ref_type == 'tag' && needs.gate.outputs.prerelease == 'f
 HOMEBREW_JOBS = ("homebrew-check", "homebrew-push")
 INSTALLERS = ("scripts/install.sh", "scripts/install.ps1")
 TAP = "archon-cli/homebrew-tap"
+SCRIPTS = REPO_ROOT / ".github" / "scripts"
+# almalinux:8's multi-architecture index (glibc 2.28, the floor the Linux binaries promise)
+ALMALINUX_8 = "almalinux:8@sha256:9f355ae942d6a6c0561f0771dc053a2cfae9580fc45fa4252756db7c7e80c09f"
+PUBLISHING = ("pypi", "github-release", "homebrew-check", "homebrew-push")  # in this order
 
 
 def load(path: Path) -> Any:
@@ -169,7 +177,7 @@ def test_permissions_are_read_only_except_on_the_publishing_jobs(release: Any, c
         "github-release": {"contents": "write", "id-token": "write", "attestations": "write"},
         "pypi": {"id-token": "write"},  # only the OIDC token: not even contents: read
     }
-    readers = ("tests", "gate", *BUILD_JOBS, "smoke-linux", *HOMEBREW_JOBS)
+    readers = ("tests", "gate", *BUILD_JOBS, "smoke-linux", "rehearse", *HOMEBREW_JOBS)
     assert [name for name in readers if granted[name] != {"contents": "read"}] == []
     assert set(granted) == {*writers, *readers}
 
@@ -180,8 +188,8 @@ def test_the_gate_runs_the_whole_suite_and_everything_else_needs_it(release: Any
     assert jobs["gate"]["needs"] == "tests"
     for name in BUILD_JOBS:
         assert jobs[name]["needs"] == "gate"
-    for name in ("github-release", "pypi"):
-        assert set(jobs[name]["needs"]) == {"gate", "build-linux", "smoke-linux", "build"}
+    assert set(jobs["pypi"]["needs"]) == {"gate", *BUILD_JOBS, "smoke-linux", "rehearse"}
+    assert set(jobs["github-release"]["needs"]) == {"gate", *BUILD_JOBS, "smoke-linux", "rehearse", "pypi"}
     (check,) = [step for step in job_steps(jobs["gate"]) if "build_tools.release_version" in step.get("run", "")]
     assert check["id"] == "version"
     assert '--tag "$GITHUB_REF_NAME"' in check["run"]
@@ -217,7 +225,7 @@ def test_every_python_is_pinned_to_a_patch_release(release: Any, ci: Any) -> Non
     assert build["env"]["UV_PYTHON_PREFERENCE"] == "only-managed"
 
 
-def test_linux_builds_inside_manylinux_2_28_fail_above_glibc_2_28_and_run_on_debian_11(release: Any) -> None:
+def test_linux_builds_inside_manylinux_2_28_fail_above_glibc_2_28_and_run_on_almalinux_8(release: Any) -> None:
     build = release["jobs"]["build-linux"]
     images = {entry["target"]: entry["image"] for entry in build["strategy"]["matrix"]["include"]}
     assert set(images) == {"linux-x86_64", "linux-arm64"}
@@ -226,12 +234,13 @@ def test_linux_builds_inside_manylinux_2_28_fail_above_glibc_2_28_and_run_on_deb
     assert build["container"] == "${{ matrix.image }}"
     (step,) = [step for step in job_steps(build) if BUILD_STEP in step.get("run", "")]
     assert step["env"]["ARCHON_MAX_GLIBC"] == "2.28"
+    assert all(IMAGE_PINNED.match(image) for image in images.values())
+    # the oldest glibc promised, on a distribution still supported (debian:11's LTS ended 2026-08-31)
     smoke = release["jobs"]["smoke-linux"]
-    smoke_images = {entry["target"]: entry["image"] for entry in smoke["strategy"]["matrix"]["include"]}
-    assert set(smoke_images) == set(images)
-    assert all(image.startswith("debian:bullseye-") for image in smoke_images.values())  # debian:11
-    assert all(IMAGE_PINNED.match(image) for image in [*images.values(), *smoke_images.values()])
-    assert 'grep -Fx "archon $VERSION"' in runs(smoke)
+    assert smoke["container"] == ALMALINUX_8
+    assert {entry["target"] for entry in smoke["strategy"]["matrix"]["include"]} == set(images)
+    assert 'test "$(getconf GNU_LIBC_VERSION)" = "glibc 2.28"' in runs(smoke)
+    assert 'bash .github/scripts/rehearse.sh archive dist "$TARGET"' in runs(smoke)
 
 
 def test_the_build_matrices_cover_every_release_platform(release: Any) -> None:
@@ -275,11 +284,13 @@ def test_only_tag_runs_use_the_release_environment_and_pypi_its_own(release: Any
     assert with_environment == {
         "build-linux": RELEASE_ENVIRONMENT,
         "build": RELEASE_ENVIRONMENT,
-        "pypi": {"name": "pypi", "url": "https://pypi.org/project/archon-cli/"},
+        # on a tag only: a dry run checks what it would upload, without the environment or its OIDC trust
+        "pypi": "${{ github.ref_type == 'tag' && 'pypi' || '' }}",
         # the tap token alone, not the release environment's PostHog secrets (least privilege; docs/release.md)
         "homebrew-push": {"name": "homebrew-tap", "url": f"https://github.com/{TAP}"},
     }
-    assert release["jobs"]["pypi"]["if"] == "github.ref_type == 'tag'"
+    (publish,) = [step for step in job_steps(release["jobs"]["pypi"]) if step.get("uses", "").startswith("pypa/")]
+    assert publish["if"] == "github.ref_type == 'tag' && steps.plan.outputs.upload == 'true'"
 
 
 def test_nothing_builds_artefacts_outside_the_script(release: Any) -> None:
@@ -293,9 +304,14 @@ def test_the_pypi_job_checks_strictly_then_publishes_with_the_pinned_action(rele
         i for i, step in enumerate(job_steps(pypi)) if re.search(r"twine\"? check --strict", step.get("run", ""))
     ]
     (publish,) = [i for i, step in enumerate(job_steps(pypi)) if step.get("uses", "").startswith("pypa/")]
-    assert check < publish
+    (planned,) = [i for i, step in enumerate(job_steps(pypi)) if step.get("id") == "plan"]
+    assert check < planned < publish
+    assert "python -m build_tools.pypi_upload --project archon-cli" in job_steps(pypi)[planned]["run"]
+    assert "--dist pypi-dist --out pypi-upload" in job_steps(pypi)[planned]["run"]
     assert job_steps(pypi)[publish]["uses"] == PUBLISH_ACTION
-    assert job_steps(pypi)[publish]["with"] == {"packages-dir": "pypi-dist/"}  # the wheel and sdist, nothing else
+    # only what the index lacks (a re-run skips what an earlier one uploaded); no skip-existing, which would also
+    # accept a file of the same name with other content
+    assert job_steps(pypi)[publish]["with"] == {"packages-dir": "pypi-upload/"}
     assert "--require-hashes" in runs(pypi)  # twine from uv.lock's publish group, exported by the gate
     assert "sha256sum --check --strict SHA256SUMS" in runs(pypi)
     assert not any("password" in step.get("with", {}) for step in job_steps(pypi))  # trusted publishing, no token
@@ -308,7 +324,7 @@ def test_the_github_release_attaches_the_installers_under_the_sums_and_the_attes
     names = [step.get("uses", "").split("@")[0] for step in job_steps(job)]
     assert names.index("actions/checkout") < names.index("actions/download-artifact")  # checkout empties the folder
     (checkout,) = [step for step in job_steps(job) if step.get("uses", "").startswith("actions/checkout@")]
-    assert checkout["with"] == {"persist-credentials": False, "sparse-checkout": "scripts"}
+    assert checkout["with"] == {"persist-credentials": False, "sparse-checkout": "scripts\n.github/scripts\n"}
     (collect,) = [step for step in job_steps(job) if "sha256sum -- * > SHA256SUMS" in step.get("run", "")]
     script = collect["run"]
     copy = f"cp {' '.join(INSTALLERS)} release/"
@@ -319,21 +335,61 @@ def test_the_github_release_attaches_the_installers_under_the_sums_and_the_attes
         entry["target"] for name in BUILD_JOBS for entry in release["jobs"][name]["strategy"]["matrix"]["include"]
     ]
     files = len(targets) + 2 + len(INSTALLERS) + 1  # the archives, the wheel and the sdist, the installers, the sums
-    assert f'test "$(ls release | wc -l)" -eq {files}' in script
+    assert f'test "$(find release -mindepth 1 -maxdepth 1 | wc -l)" -eq {files}' in script
 
 
-def test_the_github_release_checksums_attests_every_file_and_marks_prereleases(release: Any) -> None:
+def test_the_github_release_checksums_attests_every_file_once_and_publishes_with_the_script(release: Any) -> None:
     job = release["jobs"]["github-release"]
     text = runs(job)
     assert "sha256sum --check --strict SHA256SUMS" in text
     assert "sha256sum -- * > SHA256SUMS" in text
+    (attested,) = [step for step in job_steps(job) if step.get("id") == "attested"]
+    assert attested["run"] == 'bash .github/scripts/github-release.sh attested | tee -a "$GITHUB_OUTPUT"'
     (attest,) = [step for step in job_steps(job) if step.get("uses", "").startswith("actions/attest-build-provenance@")]
     assert attest["with"] == {"subject-path": "release/*"}  # SHA256SUMS is in release/ too
-    (create,) = [step for step in job_steps(job) if "gh release create" in step.get("run", "")]
-    assert create["if"] == "github.ref_type == 'tag'"
-    assert create["env"]["PRERELEASE"] == "${{ needs.gate.outputs.prerelease }}"  # packaging's is_prerelease
-    assert "release/*" in create["run"]  # wheel, sdist, archives and SHA256SUMS
-    assert "--verify-tag" in create["run"]
+    assert attest["if"] == "github.ref_type == 'tag' && steps.attested.outputs.attested == 'false'"  # once
+    (publish,) = [step for step in job_steps(job) if "github-release.sh publish" in step.get("run", "")]
+    assert publish["if"] == "github.ref_type == 'tag'"
+    assert publish["env"]["PRERELEASE"] == "${{ needs.gate.outputs.prerelease }}"  # packaging's is_prerelease
+    assert publish["env"]["DIR"] == "release"  # wheel, sdist, archives, installers and SHA256SUMS
+    assert publish["env"]["TAG"] == "${{ github.ref_name }}"
+    script = (SCRIPTS / "github-release.sh").read_text(encoding="utf-8")
+    assert 'gh release create "$TAG" "${files[@]}" "${flags[@]}"' in script
+    assert "--verify-tag" in script
+    assert "--clobber" not in script  # a published file is never replaced
+
+
+def test_publication_is_one_ordered_chain_after_every_rehearsal(release: Any) -> None:
+    """PyPI, then the GitHub release, then the tap: never two publishing jobs side by side, and none before the
+    exact files were installed and run on every OS (rehearse) and on the oldest glibc (smoke-linux)."""
+    jobs = release["jobs"]
+
+    def ancestors(name: str) -> set[str]:
+        needs = jobs[name].get("needs", [])
+        direct = {needs} if isinstance(needs, str) else set(needs)
+        return direct.union(*(ancestors(parent) for parent in direct)) if direct else set()
+
+    for earlier, later in itertools.pairwise(PUBLISHING):
+        assert earlier in ancestors(later), (earlier, later)
+    for name in PUBLISHING:
+        assert {"rehearse", "smoke-linux", "gate", "tests"} <= ancestors(name), name
+    rehearse = jobs["rehearse"]
+    targets = {entry["target"]: entry["runner"] for entry in rehearse["strategy"]["matrix"]["include"]}
+    built = [entry["target"] for name in BUILD_JOBS for entry in jobs[name]["strategy"]["matrix"]["include"]]
+    assert sorted(targets) == sorted(built)  # every archive, on its own OS
+    text = runs(rehearse)
+    assert "bash .github/scripts/rehearse.sh packages published" in text
+    assert 'bash .github/scripts/rehearse.sh archive native "$TARGET"' in text
+    downloads = {
+        step["with"]["name"]: step["with"]["path"]
+        for step in job_steps(rehearse)
+        if "with" in step and "name" in step["with"]
+    }
+    assert downloads == {"dist-linux-x86_64": "published", "dist-${{ matrix.target }}": "native"}  # what pypi publishes
+    for name in ("rehearse", "smoke-linux"):
+        keyed = [step["env"]["KEY"] for step in job_steps(jobs[name]) if "KEY" in step.get("env", {})]
+        assert keyed
+        assert set(keyed) == {"${{ github.ref_type == 'tag' && 'embedded' || 'none' }}"}
 
 
 def test_release_artefacts_carry_the_distribution_name(release: Any) -> None:
@@ -383,17 +439,22 @@ def push_step(release: Any) -> dict[str, Any]:
     return step
 
 
+def tap_script() -> str:
+    return (SCRIPTS / "tap-push.sh").read_text(encoding="utf-8")
+
+
 def test_the_tap_push_renders_the_same_formula_and_pushes_only_it(release: Any) -> None:
     job = release["jobs"]["homebrew-push"]
     assert job["runs-on"].startswith("ubuntu-")
     check_render = [line for line in runs(release["jobs"]["homebrew-check"]).splitlines() if "homebrew_formula" in line]
     push_render = [line for line in runs(job).splitlines() if "homebrew_formula" in line]
     assert push_render == check_render  # the formula brew installed and tested, rendered again from the same sums
-    text = push_step(release)["run"]
-    assert f"git clone --depth 1 https://github.com/{TAP}.git tap" in text  # public: no token to clone
-    assert "cp formula/archon.rb tap/Formula/archon.rb" in text
+    assert push_step(release)["run"] == "bash .github/scripts/tap-push.sh"
+    text = tap_script()
+    assert f'TAP_URL="${{TAP_URL:-https://github.com/{TAP}.git}}"' in text  # public: no token to clone
+    assert 'git clone --quiet --depth 1 "$TAP_URL" "$TAP_DIR"' in text
+    assert 'cp "$FORMULA" "$TAP_DIR/Formula/archon.rb"' in text
     assert "git add Formula/archon.rb" in text
-    assert "git diff --cached --quiet" in text  # an unchanged formula is no commit
 
 
 def test_the_tap_token_reaches_git_only_through_a_credential_helper_reading_the_environment(release: Any) -> None:
@@ -401,7 +462,8 @@ def test_the_tap_token_reaches_git_only_through_a_credential_helper_reading_the_
     a remote URL or an extra header."""
     step = push_step(release)
     assert step["env"]["TAP_TOKEN"] == "${{ secrets.HOMEBREW_TAP_TOKEN }}"  # noqa: S105 - the secret's name
-    text = step["run"]
+    assert "TAP_TOKEN" not in step["run"]
+    text = "\n".join(line for line in tap_script().splitlines() if not line.startswith("#"))
     quoted = re.findall(r"'[^']*'", text)
     outside = re.sub(r"'[^']*'", "''", text)
     assert "TAP_TOKEN" not in outside  # every mention is inside single quotes: no shell expands it into an argument
@@ -418,7 +480,7 @@ def test_the_tap_credential_helper_answers_git_with_the_token_from_the_environme
     release: Any, tmp_path: Path
 ) -> None:
     """The push line's own -c options, given to `git credential fill` as git push would use them."""
-    (push,) = [line for line in push_step(release)["run"].splitlines() if " push " in line]
+    (push,) = [line for line in tap_script().splitlines() if " push " in line and not line.startswith("#")]
     argv = shlex.split(push)
     options = argv[1 : argv.index("push")]
     token = "github_pat_11AAAA0000test_token_value"  # noqa: S105 - not a credential; a value to find
@@ -452,3 +514,23 @@ def test_ci_runs_the_powershell_installer_end_to_end_on_windows(ci: Any) -> None
     assert ". scripts/_venv.sh" in test["run"]  # from uv.lock, like every other job
     assert '"$VENV_BIN/pytest" -m slow tests/e2e/test_install_ps1.py -rs' in test["run"]
     assert (REPO_ROOT / "tests" / "e2e" / "test_install_ps1.py").is_file()
+
+
+def test_the_full_suite_runs_readmes_command_from_an_empty_uv_cache(ci: Any) -> None:
+    """Issue 18: README's command must pass from a fresh clone with nothing cached; the runner's own cache folder
+    may be empty today, but the job says so itself, with a folder it has just created."""
+    (step,) = [s for s in job_steps(ci["jobs"]["full-suite"]) if "bash .ci/run" in s.get("run", "")]
+    lines = step["run"].splitlines()
+    assert lines[0] == 'mkdir "$RUNNER_TEMP/empty-uv-cache"'  # mkdir fails if it exists: it is new and empty
+    assert 'UV_CACHE_DIR="$RUNNER_TEMP/empty-uv-cache" bash .ci/run' in lines[1]
+
+
+def test_the_release_docs_allow_list_names_exactly_the_actions_the_workflows_use(release: Any, ci: Any) -> None:
+    """docs/release.md's first-release checklist tells the organisation owner what to allow; an action added, bumped
+    or dropped in a workflow must change that list too."""
+    used = {step["uses"] for workflow in (release, ci) for _, _, step in steps(workflow) if "uses" in step}
+    text = (REPO_ROOT / "docs" / "release.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n((?:   [a-z].*\n)+)   ```", text)
+    assert block is not None
+    listed = {line.split()[0] for line in block.group(1).splitlines()}
+    assert listed == used

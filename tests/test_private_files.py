@@ -7,12 +7,13 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from archon.paths import ArchonPaths
 from archon.private_files import (
+    Distrust,
+    FileRefusal,
     RefusedFile,
     Untrusted,
     ensure_private_dir,
@@ -21,9 +22,6 @@ from archon.private_files import (
     untrusted_home,
     write_atomic,
 )
-
-if TYPE_CHECKING:
-    from archon.private_files import FileRefusal
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="owners and mode bits are POSIX's")
 
@@ -42,12 +40,12 @@ def test_a_missing_file_is_not_found(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kind", "reason"),
     [
-        ("symlink", "symlink"),
-        ("symlink-to-dev-zero", "symlink"),
-        ("fifo", "not-regular"),
-        ("device", "not-regular"),
-        ("directory", "not-regular"),
-        ("too-large", "too-large"),
+        ("symlink", FileRefusal.SYMLINK),
+        ("symlink-to-dev-zero", FileRefusal.SYMLINK),
+        ("fifo", FileRefusal.NOT_REGULAR),
+        ("device", FileRefusal.NOT_REGULAR),
+        ("directory", FileRefusal.NOT_REGULAR),
+        ("too-large", FileRefusal.TOO_LARGE),
     ],
 )
 @posix_only
@@ -70,7 +68,7 @@ def test_anything_but_a_small_regular_file_is_refused_unread(tmp_path: Path, kin
         path.write_bytes(b"x" * 11)
     with pytest.raises(RefusedFile) as refused:
         read_regular_file(path, limit=10)
-    assert refused.value.reason == reason
+    assert refused.value.reason is reason
     assert target.read_bytes() == b"fine"
 
 
@@ -90,7 +88,7 @@ def test_a_directory_group_or_others_may_write_is_not(tmp_path: Path, mode: int)
     home = tmp_path / "home"
     home.mkdir()
     home.chmod(mode)
-    assert untrusted_directory(home, follow_symlink=True) == Untrusted(home, "writable-by-others")
+    assert untrusted_directory(home, follow_symlink=True) == Untrusted(home, Distrust.WRITABLE_BY_OTHERS)
 
 
 @posix_only
@@ -100,14 +98,14 @@ def test_a_symlink_is_followed_only_where_the_user_names_the_directory(tmp_path:
     link = tmp_path / "link"
     link.symlink_to(real, target_is_directory=True)
     assert untrusted_directory(link, follow_symlink=True) is None  # ARCHON_HOME -> a directory of one's own
-    assert untrusted_directory(link, follow_symlink=False) == Untrusted(link, "symlink")
+    assert untrusted_directory(link, follow_symlink=False) == Untrusted(link, Distrust.SYMLINK)
 
 
 @posix_only
 def test_a_file_where_a_directory_belongs_is_not_trusted(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"")
-    assert untrusted_directory(path, follow_symlink=True) == Untrusted(path, "not-a-directory")
+    assert untrusted_directory(path, follow_symlink=True) == Untrusted(path, Distrust.NOT_A_DIRECTORY)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a directory away needs root")
@@ -115,8 +113,8 @@ def test_a_directory_of_another_user_is_not_trusted(tmp_path: Path) -> None:
     home = tmp_path / "home"
     ensure_private_dir(home)
     os.chown(home, 65534, 65534)  # nobody
-    assert untrusted_directory(home, follow_symlink=True) == Untrusted(home, "not-owned")
-    assert "is owned by another user" in Untrusted(home, "not-owned").describe()
+    assert untrusted_directory(home, follow_symlink=True) == Untrusted(home, Distrust.NOT_OWNED)
+    assert "is owned by another user" in Untrusted(home, Distrust.NOT_OWNED).describe()
 
 
 @pytest.mark.parametrize("inside", ["telemetry_dir", "outbox", "outbox_inflight"])
@@ -133,7 +131,7 @@ def test_every_telemetry_directory_must_be_archons_own(tmp_path: Path, inside: s
         target.rmdir()
     target.symlink_to(elsewhere, target_is_directory=True)
     found = untrusted_home(paths)
-    assert found == Untrusted(target, "symlink")
+    assert found == Untrusted(target, Distrust.SYMLINK)
 
 
 @posix_only
@@ -142,7 +140,7 @@ def test_a_home_others_may_write_is_reported_before_its_contents(tmp_path: Path)
     ensure_private_dir(paths.telemetry_dir)
     paths.home.chmod(0o777)
     paths.telemetry_dir.chmod(0o777)
-    assert untrusted_home(paths) == Untrusted(paths.home, "writable-by-others")
+    assert untrusted_home(paths) == Untrusted(paths.home, Distrust.WRITABLE_BY_OTHERS)
 
 
 @posix_only

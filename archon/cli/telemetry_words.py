@@ -158,9 +158,6 @@ RULE_MEANINGS = {
     "archon-function-name": "the bare name of a function in archon's own code (never a path or a line)",
     "archon-build-version": "this archon's version",
     "archon-build-commit": "the first 8 characters of the commit this archon was built from",
-    "python-sys-platform": "the operating system, as Python names it (`sys.platform`: linux, darwin, win32, ...)",
-    "cpu-architecture": "the CPU architecture (x86_64, arm64, ...)",
-    "python-major-minor": "the Python version, major.minor",
 }
 """What each value rule of the policy admits (``archon telemetry policy``, docs/telemetry.md)."""
 

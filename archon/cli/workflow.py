@@ -11,6 +11,7 @@ from archon import exit_codes
 from archon.cli.context import get_app
 
 if TYPE_CHECKING:
+    from archon.workflows.capability import Capability
     from archon.workflows.results import RunResult
 
 # The workflow engine (YAML loader, executor, threads, subprocesses) is imported inside the command bodies, not
@@ -29,14 +30,23 @@ def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _notify(lines: list[str]) -> None:
+    """Notices and warnings go to stderr, never into stdout or ``--json`` output."""
+    for line in lines:
+        typer.echo(line, err=True)
+
+
 @app.command("list")
 def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the workflows you can run: bundled ones, ~/.archon/workflows and the repository's .archon/workflows."""
     from archon.cli.workflow_render import catalog_json  # startup time: see the top of this module
+    from archon.cli.workflow_trust_words import skipped_warnings
     from archon.workflows.catalog import load_catalog
 
     application = get_app(ctx)
-    catalog = load_catalog(paths=application.paths, cwd=application.runtime.cwd)
+    runtime = application.runtime
+    catalog = load_catalog(paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
+    _notify(skipped_warnings(catalog))
     if as_json:
         _echo_json(catalog_json(catalog))
     else:
@@ -48,9 +58,9 @@ def list_workflows(ctx: typer.Context, as_json: JsonOption = False) -> None:
                 summary = summary[:97] + "..."
             origin = f"[{workflow.origin}]"
             typer.echo(f"{name:<{width}}  {origin:<9}  {summary}")
-    for error in catalog.errors.values():
-        typer.echo(f"archon: error: {error.message}", err=True)
-    if catalog.errors:
+    for broken in catalog.broken:
+        typer.echo(f"archon: error: {broken.error.message}", err=True)
+    if catalog.broken:
         raise typer.Exit(exit_codes.USAGE)
 
 
@@ -63,7 +73,8 @@ def validate(
     from archon.workflows.catalog import load_workflow_file  # startup time: see the top of this module
 
     application = get_app(ctx)
-    workflow = load_workflow_file(path, paths=application.paths, cwd=application.runtime.cwd)
+    runtime = application.runtime
+    workflow = load_workflow_file(path, paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
     levels = len(workflow.levels())
     typer.echo(f"{path}: ok: workflow {workflow.name!r}, {len(workflow.nodes)} nodes in {levels} levels")
 
@@ -80,62 +91,23 @@ def _failure_message(result: RunResult) -> str:
     return f"workflow {result.workflow.name!r} failed: {'; '.join(parts)}{tail}"
 
 
-@app.command("run")
-def run(
-    ctx: typer.Context,
-    *,
-    name: Annotated[str, typer.Argument(help="The workflow to run (see `archon workflow list`).")],
-    arguments: Annotated[
-        list[str] | None, typer.Argument(help="Text for $ARGUMENTS (joined with spaces).", show_default=False)
-    ] = None,
-    inputs: Annotated[
-        list[str] | None,
-        typer.Option("--input", "-i", help="NAME=VALUE for $NAME / ${NAME}; repeatable.", show_default=False),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run, run nothing.")] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid."""
-    # startup time: see the top of this module
-    from archon.cli.workflow_events import WorkflowTelemetry
-    from archon.cli.workflow_render import ProgressDisplay, final_outputs, plan_json, plan_text, run_json, run_summary
-    from archon.config import read_config
-    from archon.workflows.assistant import choose_assistant
-    from archon.workflows.catalog import load_catalog
-    from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
-    from archon.workflows.executor import run_workflow
-    from archon.workflows.observer import Observers, RunObserver
-    from archon.workflows.plan import plan_run
-    from archon.workflows.template import parse_inputs
+def _capability_option(value: str | None) -> Capability | None:
+    from archon.errors import UsageError  # startup time: see the top of this module
+    from archon.workflows.capability import CAPABILITIES, parse_capability
 
-    application = get_app(ctx)
-    runtime = application.runtime
-    workflow = load_catalog(paths=application.paths, cwd=runtime.cwd).get(name)
-    values = parse_inputs(inputs or [])
-    args = arguments or []
-    choice = choose_assistant(workflow.provider, read_config(application.paths.config))
-    if choice.warning is not None and workflow.uses_provider:
-        typer.echo(f"archon: warning: {choice.warning}", err=True)
-    if dry_run:
-        plan = plan_run(workflow, arguments=args, inputs=values, provider=choice.provider, env=runtime.env)
-        if as_json:
-            _echo_json(plan_json(plan))
-        else:
-            typer.echo("\n".join(plan_text(plan)))
-        return
-    observers: list[RunObserver] = [WorkflowTelemetry(application.telemetry, is_cli_invoked=True)]
-    if runtime.stderr_is_tty:
-        observers.append(ProgressDisplay())
-    result = run_workflow(
-        workflow,
-        arguments=args,
-        inputs=values,
-        provider=choice.provider,
-        env=runtime.env,
-        cwd=runtime.cwd,
-        observer=Observers(*observers),
-        monotonic=runtime.monotonic,
-    )
+    if value is None:
+        return None
+    capability = parse_capability(value)
+    if capability is None:
+        raise UsageError(f"--max-capability {value!r}: choose one of: {', '.join(CAPABILITIES)}")
+    return capability
+
+
+def _show_result(result: RunResult, *, as_json: bool) -> None:
+    """The final outputs on stdout and the summary on stderr (or the JSON object), then the exit status."""
+    from archon.cli.workflow_render import final_outputs, run_json, run_summary  # startup time: see the top
+    from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
+
     if as_json:
         _echo_json(run_json(result))
     else:
@@ -151,3 +123,86 @@ def run(
         if not as_json:  # the summary on stderr has just said which node failed and why: say it once
             raise typer.Exit(WorkflowFailedError.exit_code)
         raise WorkflowFailedError(_failure_message(result))
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    *,
+    name: Annotated[str, typer.Argument(help="The workflow to run (see `archon workflow list`).")],
+    arguments: Annotated[
+        list[str] | None, typer.Argument(help="Text for $ARGUMENTS (joined with spaces).", show_default=False)
+    ] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="NAME=VALUE for $NAME / ${NAME}; repeatable.", show_default=False),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would run, run nothing.")] = False,
+    max_capability: Annotated[
+        str | None,
+        typer.Option(
+            "--max-capability",
+            metavar="read|edit|run",
+            help="The most any node may do in this run: read (read-only), edit (edit files), run (also run "
+            "commands). A node gets the lower of this and what it declares.",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No live progress on stderr, only the summary at the end.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid,
+    130 Ctrl-C, 143 SIGTERM."""
+    # startup time: see the top of this module
+    from archon.cli.workflow_events import WorkflowTelemetry
+    from archon.cli.workflow_live import LiveDisplay
+    from archon.cli.workflow_plan import plan_json, plan_text
+    from archon.cli.workflow_trust_words import override_notices, skipped_warnings
+    from archon.config import read_config
+    from archon.workflows.assistant import choose_assistant
+    from archon.workflows.bash_values import refuse_values_in_code
+    from archon.workflows.catalog import load_catalog
+    from archon.workflows.executor import run_workflow
+    from archon.workflows.observer import Observers, RunObserver
+    from archon.workflows.plan import plan_run
+    from archon.workflows.template import parse_inputs
+
+    cap = _capability_option(max_capability)
+    application = get_app(ctx)
+    runtime = application.runtime
+    catalog = load_catalog(paths=application.paths, cwd=runtime.cwd, user_home=runtime.user_home)
+    _notify(skipped_warnings(catalog))
+    workflow = catalog.get(name)
+    _notify(override_notices(catalog, workflow))
+    values = parse_inputs(inputs or [])
+    refuse_values_in_code(workflow, input_names=values)
+    args = arguments or []
+    choice = choose_assistant(workflow.provider, read_config(application.paths.config))
+    if choice.warning is not None and workflow.uses_provider:
+        typer.echo(f"archon: warning: {choice.warning}", err=True)
+    if dry_run:
+        plan = plan_run(
+            workflow, arguments=args, inputs=values, provider=choice.provider, env=runtime.env, max_capability=cap
+        )
+        if as_json:
+            _echo_json(plan_json(plan))
+        else:
+            typer.echo("\n".join(plan_text(plan)))
+        return
+    observers: list[RunObserver] = [WorkflowTelemetry(application.telemetry, is_cli_invoked=True)]
+    if not quiet:
+        observers.append(LiveDisplay(bold=runtime.stderr_is_tty))
+    result = run_workflow(
+        workflow,
+        arguments=args,
+        inputs=values,
+        provider=choice.provider,
+        env=runtime.env,
+        cwd=runtime.cwd,
+        observer=Observers(*observers),
+        monotonic=runtime.monotonic,
+        max_capability=cap,
+    )
+    _show_result(result, as_json=as_json)

@@ -20,6 +20,7 @@ from archon.telemetry.schema import (
     WorkflowRunStarted,
 )
 from archon.workflows.model import Node, Workflow
+from archon.workflows.node_events import NodeEvent
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
 
@@ -52,6 +53,9 @@ class WorkflowTelemetry:
     def node_started(self, node: Node) -> None:
         return None
 
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        return None  # what happens inside a node (text, tools, output) never reaches telemetry
+
     def node_finished(self, result: NodeResult) -> None:
         if result.status != "failed" or result.failure is None:
             return
@@ -60,6 +64,7 @@ class WorkflowTelemetry:
                 workflow_name=self._name,
                 node_type=result.node.kind,
                 error_classification=result.failure.classification,
+                failure_kind=result.failure_kind or "exit_status",
                 provider=result.provider or "none",
             )
         )

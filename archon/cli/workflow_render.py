@@ -1,30 +1,20 @@
-"""How ``archon workflow`` shows things: live progress on a terminal, text summaries, and ``--json`` data.
+"""How ``archon workflow`` shows results: text summaries and ``--json`` data (the live display is in
+:mod:`archon.cli.workflow_live`, the dry run in :mod:`archon.cli.workflow_plan`).
 
-The JSON shapes here are a contract (tests pin their keys): ``list --json``, ``run --json`` and
-``run --dry-run --json``.
+The JSON shapes here are a contract (tests pin their keys): ``list --json`` and ``run --json``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import typer
-
+from archon.cli.workflow_live import usage_words
+from archon.cli.workflow_trust_words import skipped_json
 from archon.workflows.catalog import Catalog
-from archon.workflows.model import Node, Workflow
-from archon.workflows.plan import RunPlan
-from archon.workflows.providers import ProviderName
+from archon.workflows.node_events import Usage
 from archon.workflows.results import NodeResult, RunResult
 
-__all__ = [
-    "ProgressDisplay",
-    "catalog_json",
-    "final_outputs",
-    "plan_json",
-    "plan_text",
-    "run_json",
-    "run_summary",
-]
+__all__ = ["catalog_json", "final_outputs", "node_json", "run_json", "run_summary", "usage_json"]
 
 STDERR_TAIL_LINES = 20
 
@@ -37,29 +27,16 @@ def _tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-class ProgressDisplay:
-    """A :class:`~archon.workflows.observer.RunObserver` printing one line per node event to stderr (on a TTY)."""
-
-    def run_started(self, workflow: Workflow, provider: ProviderName | None) -> None:
-        via = f" via {provider}" if provider else ""
-        typer.echo(f"Running {workflow.name} ({len(workflow.nodes)} nodes{via})", err=True)
-
-    def node_started(self, node: Node) -> None:
-        typer.echo(f"  ... {node.id} ({node.kind})", err=True)
-
-    def node_finished(self, result: NodeResult) -> None:
-        node = result.node
-        if result.status == "succeeded":
-            typer.echo(f"  ok  {node.id} ({result.duration_seconds:.1f}s)", err=True)
-        elif result.status == "skipped":
-            typer.echo(f"  --  {node.id} skipped: {result.skipped_because!r} did not succeed", err=True)
-        else:
-            failure = result.failure
-            why = f"{failure.classification}: {failure.reason}" if failure is not None else "failed"
-            typer.echo(f"  ERR {node.id} ({why}, {result.duration_seconds:.1f}s)", err=True)
-
-    def run_finished(self, result: RunResult) -> None:
+def usage_json(usage: Usage | None) -> dict[str, Any] | None:
+    if usage is None:
         return None
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "cost_usd": usage.cost_usd,
+    }
 
 
 def node_json(result: NodeResult) -> dict[str, Any]:
@@ -67,11 +44,19 @@ def node_json(result: NodeResult) -> dict[str, Any]:
         "id": result.node.id,
         "kind": result.node.kind,
         "status": result.status,
+        "capability": result.capability,
+        "model": result.model,
         "classification": result.failure.classification if result.failure else None,
         "reason": result.failure.reason if result.failure else None,
+        "failure_kind": result.failure_kind,
         "error": result.error.message if result.error else None,
+        "message": result.message,
+        "denials": [{"tool": d.tool, "detail": d.detail} for d in result.denials],
         "exit_code": result.returncode,
         "duration_ms": _ms(result.duration_seconds),
+        "attempts": result.attempts,
+        "session_id": result.session_id,
+        "usage": usage_json(result.usage),
         "skipped_because": result.skipped_because,
         "output": result.output,
         "stderr": result.stderr,
@@ -83,15 +68,17 @@ def run_json(result: RunResult) -> dict[str, Any]:
         "workflow": result.workflow.name,
         "source": result.workflow.source,
         "provider": result.provider,
+        "max_capability": result.max_capability,
         "ok": result.ok,
         "error": result.error.message if result.error else None,
         "duration_ms": _ms(result.duration_seconds),
+        "usage": usage_json(result.usage),
         "nodes": [node_json(r) for r in result.nodes],
     }
 
 
 def run_summary(result: RunResult) -> list[str]:
-    """Lines for stderr: one summary line, and the details of each failed node."""
+    """Lines for stderr: one summary line, tokens and cost, and for each failed node why, in its CLI's words."""
     failed = sum(1 for r in result.nodes if r.status == "failed")
     skipped = sum(1 for r in result.nodes if r.status == "skipped")
     head = f"{result.workflow.name}: {result.nodes_completed}/{len(result.nodes)} nodes succeeded"
@@ -99,11 +86,20 @@ def run_summary(result: RunResult) -> list[str]:
     head += f", {skipped} skipped" if skipped else ""
     head += f" in {result.duration_seconds:.1f}s"
     lines = [head]
+    if result.usage is not None:
+        lines.append(f"usage: {usage_words(result.usage)}")
     for r in result.nodes:
-        if r.status == "failed" and r.failure is not None:
-            lines.append(f"node {r.node.id!r} failed ({r.failure.classification}: {r.failure.reason})")
-            if r.stderr.strip():
-                lines.extend(f"  | {line}" for line in _tail(r.stderr).splitlines())
+        if r.status != "failed" or r.failure is None:
+            continue
+        lines.append(f"node {r.node.id!r} failed ({r.failure.classification}: {r.failure.reason})")
+        if r.denials:
+            lines.extend(f"  denied: {d.tool} {d.detail}".rstrip() for d in r.denials)
+            lines.append(f"  (its capability is {r.capability}: declare what the work needs, see docs/workflows.md)")
+        if r.message:
+            said = _tail(r.message).splitlines()
+            lines.extend(f"  {r.provider} said: {line}" if i == 0 else f"    {line}" for i, line in enumerate(said))
+        elif r.stderr.strip():
+            lines.extend(f"  | {line}" for line in _tail(r.stderr).splitlines())
     return lines
 
 
@@ -122,61 +118,25 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
                 "origin": w.origin,
                 "source": w.source,
                 "provider": w.provider,
+                "model": w.model,
                 "nodes": [
-                    {"id": n.id, "kind": n.kind, "depends_on": list(n.depends_on), "command": n.command}
+                    {
+                        "id": n.id,
+                        "kind": n.kind,
+                        "depends_on": list(n.depends_on),
+                        "command": n.command,
+                        "capability": n.capability,
+                        "model": n.model,
+                        "resume": n.resume,
+                    }
                     for n in w.nodes
                 ],
                 "overrides": catalog.overridden.get(w.name, []),
             }
             for w in sorted(catalog.workflows.values(), key=lambda w: w.name)
         ],
-        "errors": [{"file": stem, "message": error.message} for stem, error in sorted(catalog.errors.items())],
-    }
-
-
-def plan_json(plan: RunPlan) -> dict[str, Any]:
-    return {
-        "workflow": plan.workflow.name,
-        "source": plan.workflow.source,
-        "provider": plan.provider,
-        "provider_binary": plan.provider_binary,
-        "nodes": [
-            {
-                "id": p.node.id,
-                "kind": p.node.kind,
-                "level": p.level,
-                "depends_on": list(p.node.depends_on),
-                "timeout": p.node.effective_timeout,
-                "argv": p.argv,
-                "env": p.extra_env,
-                "problem": p.problem,
-            }
-            for p in plan.nodes
+        "errors": [
+            {"file": b.source, "stem": b.stem, "hides": b.hides, "message": b.error.message} for b in catalog.broken
         ],
+        "skipped": skipped_json(catalog),
     }
-
-
-def plan_text(plan: RunPlan) -> list[str]:
-    lines = [f"{plan.workflow.name} ({plan.workflow.source}): dry run, nothing is executed"]
-    if plan.provider is not None:
-        where = plan.provider_binary or "NOT FOUND: the run would stop before any node"
-        lines.append(f"provider: {plan.provider} ({where})")
-    for p in plan.nodes:
-        deps = f" after {', '.join(p.node.depends_on)}" if p.node.depends_on else ""
-        lines.append(f"[{p.level + 1}] {p.node.id} ({p.node.kind}, timeout {p.node.effective_timeout:g}s){deps}")
-        if p.problem is not None:
-            lines.append(f"    cannot run: {p.problem}")
-            continue
-        for name, value in p.extra_env.items():
-            lines.append(f"    env {name}={value!r}")
-        lines.extend(f"    {line}" for line in _argv_text(p.argv).splitlines())
-    return lines
-
-
-def _argv_text(argv: list[str]) -> str:
-    """The command, then its last argument (the script or the prompt) on lines of its own."""
-    if not argv:
-        return ""
-    return f"run: {' '.join(argv[:-1])} ARG, where ARG is:\n" + "\n".join(
-        f"  | {line}" for line in argv[-1].splitlines()
-    )

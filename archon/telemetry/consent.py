@@ -2,7 +2,8 @@
 
 The order is fixed (docs/telemetry.md, "Turning it off"); the first rule that matches decides:
 
-1. ``DO_NOT_TRACK`` set to anything but ``""``, ``0``, ``false``, ``no`` -> off.
+1. ``DO_NOT_TRACK`` set to anything :func:`archon.runtime.flag` does not read as false (``""``, ``0``, ``false``,
+   ``no``, ``off``, in any case, surrounding spaces ignored) -> off.
 2. ``ARCHON_TELEMETRY_DISABLED`` true (``1``, ``true``, ``yes``, ``on``) -> off. A value that is not understood
    also means off (and is reported), since the variable only exists to disable.
 3. ``ARCHON_TELEMETRY``: true -> on, false -> off, anything else -> off (reported).
@@ -47,7 +48,6 @@ __all__ = [
 
 CONFIG_ENABLED_KEY = ("telemetry", "enabled")
 CONFIG_LOCAL_ONLY_KEY = ("telemetry", "local_only")
-_DNT_UNSET = frozenset({"", "0", "false", "no"})
 
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def resolve_consent(
 def _from_environment(env: Mapping[str, str]) -> Consent | None:
     """Rules 1 to 3: the variables. None when none of them is set."""
     dnt = env.get(ENV_DO_NOT_TRACK, "")
-    if dnt.strip().lower() not in _DNT_UNSET:
+    if flag(dnt) is not False:
         return Consent(enabled=False, source="DO_NOT_TRACK", value=dnt)
 
     disabled = env.get(ENV_ARCHON_TELEMETRY_DISABLED, "")

@@ -16,10 +16,11 @@ ensure_ascii=True)``; :func:`policy_hash` is their SHA-256, in hex.
 Values are **enumerated** where the set is the decision (a ``Literal``, the placeholders, the Python built-in
 exception names of :data:`~archon.telemetry.vocabulary.PYTHON_BUILTIN_ERRORS`) and named by a **rule** where they
 are names of archon's own parts or facts of the build (its commands, bundled workflows, error classes and
-functions; its version and commit; the platform). So the hash changes when an event, a property, a type, an
-enumerated value, a rule or a fixed flag changes, and not with the prose, a refactor, a new command or workflow,
-the Python version, or the build's key, host, version or commit. A rule that starts admitting anything else gets
-a new name.
+functions; its version and commit). What comes from the platform (operating system, CPU architecture, Python
+version) is enumerated: a system can report anything, so only listed values are sent, and anything else is
+``other``. So the hash changes when an event, a property, a type, an enumerated value, a rule or a fixed flag
+changes, and not with the prose, a refactor, a new command or workflow, the Python version archon runs on, or the
+build's key, host, version or commit. A rule that starts admitting anything else gets a new name.
 """
 
 from __future__ import annotations
@@ -52,9 +53,6 @@ RULES: Mapping[Vocabulary, tuple[str, tuple[str, ...]]] = {
     "where": ("archon-function-name", (OTHER,)),
     "archon_version": ("archon-build-version", ()),
     "archon_commit": ("archon-build-commit", ()),
-    "platform": ("python-sys-platform", ()),
-    "arch": ("cpu-architecture", ()),
-    "python": ("python-major-minor", ()),
 }
 """Each vocabulary as its rule's name and the values it enumerates besides the rule's members."""
 

@@ -63,7 +63,7 @@ __all__ = [
     "write_prepared",
 ]
 
-POLICY_HASH: Final = "9cd7f01ab27e5bbda350397cffb59735f4888ab59c7c4e20d8697f1522c05a97"
+POLICY_HASH: Final = "4255c9eb044863454b7d7b6313a76e2630965354f84e75a690148ee7b720e432"
 """``policy_hash(build_policy())`` of this build (:mod:`archon.telemetry.policy`); also quoted in docs/telemetry.md."""
 
 PREPARED_VERSION: Final = "archon-prepared-events 1"

@@ -54,6 +54,7 @@ from archon.telemetry.schema import (
     PropertyValue,
     SafeName,
 )
+from archon.telemetry.vocabulary import cpu_architecture, operating_system, python_version
 from archon.timestamps import format_utc
 from archon.value import Value
 
@@ -97,9 +98,9 @@ def common_properties(build: BuildInfo) -> dict[str, PropertyValue]:
         archon_version=build.version,
         archon_git_commit=build.git_commit,
         archon_is_binary=build.is_binary,
-        platform=build.platform,
-        arch=build.arch,
-        python_version=build.python_version,
+        platform=operating_system(build.platform),
+        arch=cpu_architecture(build.arch),
+        python_version=python_version(build.python_version),
     ).properties()
 
 

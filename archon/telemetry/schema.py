@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal, dataclass_transform
 
 from archon.install_channel import InstallChannel
-from archon.telemetry.vocabulary import OTHER, USER_DEFINED, SafeName
+from archon.telemetry.vocabulary import OTHER, USER_DEFINED, Arch, OperatingSystem, PythonVersion, SafeName
 
 __all__ = [
     "ALL_EVENTS",
@@ -35,6 +35,7 @@ __all__ = [
     "ErrorClassification",
     "ErrorUncaught",
     "Event",
+    "FailureKind",
     "InstallMethod",
     "NodeType",
     "Prop",
@@ -57,11 +58,10 @@ PropertyValue = str | int | bool
 Provider = Literal["claude", "codex", "none"]
 NodeType = Literal["bash", "prompt", "command", "none"]
 ErrorClassification = Literal["transient", "fatal", "credit_exhausted"]
+FailureKind = Literal["timed_out", "not_started", "denied", "assistant_error", "exit_status"]
 InstallMethod = InstallChannel  # one vocabulary, decided at run time by archon/install_channel.py
 Assistant = Literal["claude", "codex", "none"]
-Vocabulary = Literal[
-    "command", "workflow_name", "error_class", "where", "archon_version", "archon_commit", "platform", "arch", "python"
-]
+Vocabulary = Literal["command", "workflow_name", "error_class", "where", "archon_version", "archon_commit"]
 """The closed set a text property's values come from (:mod:`archon.telemetry.policy` says what each admits)."""
 
 
@@ -216,6 +216,11 @@ class WorkflowNodeFailed(Event):
     error_classification: ErrorClassification = prop(
         "`transient` (timeout, rate limit, network), `credit_exhausted` (quota, billing) or `fatal`."
     )
+    failure_kind: FailureKind = prop(
+        "What made it fail: `timed_out`, `not_started` (its program could not start), `denied` (the assistant "
+        "CLI refused an action the node's capability does not allow), `assistant_error` (the assistant CLI "
+        "reported an error, such as an API error) or `exit_status` (a bash node exited non-zero)."
+    )
     provider: Provider = prop("The AI assistant CLI the node used: `claude`, `codex`, or `none` for bash nodes.")
 
 
@@ -252,9 +257,14 @@ class CommonProperties(Properties):
         "The first 8 characters of the archon commit this build was made from.", vocabulary="archon_commit"
     )
     archon_is_binary: bool = prop("True for the standalone binary, false for a pip/pipx/uv install.")
-    platform: str = prop("The operating system family: `linux`, `darwin` or `win32`.", vocabulary="platform")
-    arch: str = prop("The CPU architecture, e.g. `x86_64` or `arm64`.", vocabulary="arch")
-    python_version: str = prop("Python's major.minor version, e.g. `3.12`.", vocabulary="python")
+    platform: OperatingSystem = prop(
+        "The operating system family: `linux`, `darwin` or `win32`; `other` for any other."
+    )
+    arch: Arch = prop(
+        "The CPU architecture, under one name whatever the system calls it (`AMD64` is `x86_64`, `aarch64` is "
+        "`arm64`); `other` for one not listed, never the value the system reported."
+    )
+    python_version: PythonVersion = prop("Python's major.minor version (`3.11` to `3.15`); `other` for any other.")
 
 
 PRIVACY_PROPERTIES: Mapping[str, PropertyValue] = {

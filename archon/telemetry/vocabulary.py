@@ -2,16 +2,18 @@
 
 Every string property of an event goes through one of these functions, and each returns either a member of a
 closed vocabulary (archon's own command names, bundled workflow names, archon's own and built-in exception
-class names, archon's own function names) or a fixed placeholder. Nothing the user typed, no path, no message and
-no environment value can come out of them.
+class names, archon's own function names; the operating systems, CPU architectures and Python versions listed
+here) or a fixed placeholder. Nothing the user typed, no path, no message and no environment value can come out of
+them: what the platform reports is matched against a list, never passed on (on Windows, CPython 3.11's
+``platform.machine()`` is the ``PROCESSOR_ARCHITEW6432`` or ``PROCESSOR_ARCHITECTURE`` environment variable).
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from types import TracebackType
-from typing import NewType
+from typing import Literal, NewType, get_args
 
 from archon.errors import ArchonError
 
@@ -20,10 +22,16 @@ __all__ = [
     "OTHER",
     "PYTHON_BUILTIN_ERRORS",
     "USER_DEFINED",
+    "Arch",
+    "OperatingSystem",
+    "PythonVersion",
     "SafeName",
     "archon_error_class_names",
     "command_name",
+    "cpu_architecture",
     "error_class",
+    "operating_system",
+    "python_version",
     "where",
     "workflow_name",
 ]
@@ -58,6 +66,28 @@ archon supports, fixed here rather than read from ``builtins`` at run time. The 
 set of names whichever Python runs it (3.13 adds ``PythonFinalizationError`` and ``_IncompleteInputError``), the
 telemetry policy can list it, and its hash does not depend on the Python version. Any other built-in is ``other``;
 naming one more is a policy change, reviewed like a new property."""
+
+OperatingSystem = Literal["linux", "darwin", "win32", "other"]
+"""``sys.platform`` of the systems archon supports; any other is ``other``."""
+Arch = Literal["x86_64", "arm64", "x86", "arm", "ppc64le", "s390x", "riscv64", "other"]
+"""CPU architectures, under one name each whatever the system calls them (``AMD64``, ``aarch64``, ``i686`` ...);
+any other is ``other``."""
+PythonVersion = Literal["3.11", "3.12", "3.13", "3.14", "3.15", "other"]
+"""The Python versions archon may run on (``requires-python >= 3.11``) that exist; a later one is ``other`` until it
+is listed here, a policy change reviewed like a new property (as :data:`PYTHON_BUILTIN_ERRORS`)."""
+
+_OPERATING_SYSTEMS: tuple[OperatingSystem, ...] = get_args(OperatingSystem)
+_PYTHON_VERSIONS: tuple[PythonVersion, ...] = get_args(PythonVersion)
+_ARCHITECTURES: Mapping[str, Arch] = {
+    **dict.fromkeys(("x86_64", "amd64", "x64", "em64t"), "x86_64"),
+    **dict.fromkeys(("arm64", "aarch64"), "arm64"),
+    **dict.fromkeys(("x86", "i386", "i486", "i586", "i686"), "x86"),
+    **dict.fromkeys(("arm", "armv6l", "armv7l", "armv8l"), "arm"),
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}
+"""What systems report (``platform.machine()``, lowercased) for each :data:`Arch`."""
 
 _PACKAGE = "archon"
 _COMMAND_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -98,6 +128,27 @@ def workflow_name(name: str, *, bundled: bool) -> SafeName:
     if bundled and name in bundled_workflow_names():
         return SafeName(name)
     return SafeName(USER_DEFINED)
+
+
+def operating_system(platform: str) -> OperatingSystem:
+    """``platform`` (``sys.platform``) if archon supports it, else ``other``."""
+    for name in _OPERATING_SYSTEMS:
+        if platform == name:
+            return name
+    return "other"
+
+
+def cpu_architecture(machine: str) -> Arch:
+    """The :data:`Arch` that ``machine`` (what ``platform.machine()`` said) names, else ``other``."""
+    return _ARCHITECTURES.get(machine.lower(), "other")
+
+
+def python_version(major_minor: str) -> PythonVersion:
+    """``major_minor`` (``3.12``) if it is one of :data:`PythonVersion`, else ``other``."""
+    for name in _PYTHON_VERSIONS:
+        if major_minor == name:
+            return name
+    return "other"
 
 
 def _in_archon(module: object) -> bool:

@@ -1,42 +1,73 @@
 """Every workflow archon can run: each source's files loaded and merged, a later source overriding an earlier
-one by ``name`` (see :mod:`archon.workflows.sources` for the order).
+one by ``name`` (see :mod:`archon.workflows.sources` for the order and the trust rule).
 
-A file that does not load is kept as an error (under its file name) so ``list`` can report it and ``run`` of
-that workflow fails with the loader's message, while every other workflow stays usable.
+A file that does not load is kept as a :class:`BrokenFile` so ``list`` can report it, and it **hides** the
+workflow it would have replaced: the one named by its ``name:`` when that can still be read, else the one named
+like the file. ``run`` of a hidden name fails with the broken file's error (running the older definition instead
+would surprise more than the error), while every other workflow stays usable.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from archon.paths import ArchonPaths
-from archon.workflows.commands import COMMANDS_DIR, CommandLibrary, load_commands
+from archon.workflows.commands import CommandLibrary, load_commands
 from archon.workflows.errors import WorkflowDefinitionError, WorkflowNotFoundError
-from archon.workflows.loader import parse_workflow
+from archon.workflows.loader import declared_name, parse_workflow
 from archon.workflows.model import Workflow
-from archon.workflows.sources import files_in, workflow_sources
+from archon.workflows.source_files import read_named_file, read_source_file, source_file_names
+from archon.workflows.sources import (
+    COMMANDS_DIR,
+    SkippedSource,
+    SourceTrust,
+    WorkflowSource,
+    workflow_sources,
+)
 
-__all__ = ["Catalog", "load_catalog", "load_workflow_file"]
+__all__ = ["BrokenFile", "Catalog", "load_catalog", "load_workflow_file"]
 
 _SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
+class BrokenFile:
+    """A workflow file that did not load."""
+
+    source: str
+    """The file: its path, or ``<bundled>/name.yaml``."""
+    stem: str
+    """Its name without ``.yaml``/``.yml``."""
+    hides: str
+    """The workflow name it hides: its ``name:`` if that could be read, else ``stem``."""
+    error: WorkflowDefinitionError
+
+
+@dataclass(frozen=True)
 class Catalog:
     workflows: dict[str, Workflow] = field(default_factory=dict)
-    errors: dict[str, WorkflowDefinitionError] = field(default_factory=dict)
-    """Files that did not load, by file name without suffix (their ``name:`` may be unreadable)."""
+    broken: list[BrokenFile] = field(default_factory=list)
+    """Every file that did not load, in the order read."""
+    hidden: dict[str, BrokenFile] = field(default_factory=dict)
+    """Workflow name -> the broken file that hides it (no later source defined that name validly)."""
     overridden: dict[str, list[str]] = field(default_factory=dict)
     """Workflow name -> the sources of the definitions it replaced."""
     commands: CommandLibrary = field(default_factory=CommandLibrary)
+    skipped: list[SkippedSource] = field(default_factory=list)
+    """Directories that would have been sources but fail the trust rule."""
 
     def get(self, name: str) -> Workflow:
         if name in self.workflows:
             return self.workflows[name]
-        if name in self.errors:
-            raise self.errors[name]
+        if name in self.hidden:
+            error = self.hidden[name].error
+            raise WorkflowDefinitionError(
+                error.source,
+                f"{error.problem} (this file replaces workflow {name!r}, which therefore does not run)",
+                node=error.node,
+                field=error.field,
+            )
         known = ", ".join(sorted(self.workflows)) or "none"
         raise WorkflowNotFoundError(f"no workflow named {name!r} (available: {known}); see `archon workflow list`")
 
@@ -47,48 +78,44 @@ def _stem(name: str) -> str:
     return name
 
 
-def _read(entry: Traversable | Path, label: str) -> str:
-    try:
-        return entry.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise WorkflowDefinitionError(label, "is not valid UTF-8") from exc
-    except OSError as exc:
-        raise WorkflowDefinitionError(label, f"cannot be read ({exc.strerror or exc})") from exc
-
-
-def load_catalog(*, paths: ArchonPaths, cwd: Path) -> Catalog:
-    sources = workflow_sources(paths=paths, cwd=cwd)
-    commands = load_commands((s.directory / COMMANDS_DIR, f"{s.label}/{COMMANDS_DIR}") for s in sources)
-    workflows: dict[str, Workflow] = {}
-    errors: dict[str, WorkflowDefinitionError] = {}
-    overridden: dict[str, list[str]] = {}
-    for source in sources:
-        for entry in files_in(source.directory, _SUFFIXES):
-            label = f"{source.label}/{entry.name}"
+def load_catalog(
+    *, paths: ArchonPaths, cwd: Path, user_home: Path | None = None, trust: SourceTrust | None = None
+) -> Catalog:
+    sources = workflow_sources(paths=paths, cwd=cwd, user_home=user_home, trust=trust)
+    catalog = Catalog(commands=load_commands(sources.commands, trust=sources.trust), skipped=sources.skipped)
+    for source in sources.workflows:
+        for file_name in source_file_names(source, _SUFFIXES):
+            text: str | None = None
             try:
-                workflow = parse_workflow(_read(entry, label), source=label, origin=source.origin, commands=commands)
+                text = read_source_file(source, file_name, trust=sources.trust)
+                workflow = parse_workflow(
+                    text, source=f"{source.label}/{file_name}", origin=source.origin, commands=catalog.commands
+                )
             except WorkflowDefinitionError as exc:
-                # A broken override hides what it would have replaced: running the older one instead would
-                # surprise more than the error.
-                errors[_stem(entry.name)] = exc
-                workflows.pop(_stem(entry.name), None)
+                hides = (declared_name(text) if text is not None else None) or _stem(file_name)
+                broken = BrokenFile(f"{source.label}/{file_name}", _stem(file_name), hides, exc)
+                catalog.broken.append(broken)
+                catalog.hidden[hides] = broken
+                catalog.workflows.pop(hides, None)
                 continue
-            previous = workflows.get(workflow.name)
+            previous = catalog.workflows.get(workflow.name)
             if previous is not None:
-                overridden.setdefault(workflow.name, []).append(previous.source)
-            workflows[workflow.name] = workflow
-            errors.pop(workflow.name, None)
-    return Catalog(workflows=workflows, errors=errors, overridden=overridden, commands=commands)
+                catalog.overridden.setdefault(workflow.name, []).append(previous.source)
+            catalog.workflows[workflow.name] = workflow
+            catalog.hidden.pop(workflow.name, None)
+    return catalog
 
 
-def load_workflow_file(path: Path, *, paths: ArchonPaths, cwd: Path) -> Workflow:
-    """One workflow file named by the user (``archon workflow validate PATH``). Its commands may come from the
-    usual sources or from a ``commands/`` directory next to it."""
-    sources = workflow_sources(paths=paths, cwd=cwd)
-    directories: list[tuple[Traversable | Path, str]] = [
-        (s.directory / COMMANDS_DIR, f"{s.label}/{COMMANDS_DIR}") for s in sources
-    ]
-    directories.append((path.parent / COMMANDS_DIR, str(path.parent / COMMANDS_DIR)))
+def load_workflow_file(
+    path: Path, *, paths: ArchonPaths, cwd: Path, user_home: Path | None = None, trust: SourceTrust | None = None
+) -> Workflow:
+    """One workflow file named by the user (``archon workflow validate PATH``), read as carefully as the others
+    but wherever it is (the user named it). Its commands may come from the usual sources or from a ``commands/``
+    directory next to it."""
+    sources = workflow_sources(paths=paths, cwd=cwd, user_home=user_home, trust=trust)
+    beside = path.parent / COMMANDS_DIR
+    beside_source = WorkflowSource("file", beside, str(beside), beside.resolve())
+    commands = load_commands([*sources.commands, beside_source], trust=sources.trust)
     if not path.is_file():
         raise WorkflowDefinitionError(str(path), "is not a file")
-    return parse_workflow(_read(path, str(path)), source=str(path), origin="file", commands=load_commands(directories))
+    return parse_workflow(read_named_file(path), source=str(path), origin="file", commands=commands)

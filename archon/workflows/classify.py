@@ -1,16 +1,18 @@
-"""Why a node failed, in three classes, by fixed and documented rules (docs/workflows.md mirrors this table).
+"""Why a node failed, in three classes, by fixed and documented rules (docs/workflows.md mirrors this module).
 
-First match wins:
+``transient``: trying again later may work. ``credit_exhausted``: it will not until the account is topped up.
+``fatal``: something must change (a key, a request, the workflow, the capability).
+
+What decides, first match wins:
 
 1. the node ran past its timeout -> ``transient``;
-2. its process could not be started (missing CLI or interpreter, arguments too long) -> ``fatal``;
-3. its stderr, or the end of its stdout, matches a :data:`CREDIT_RULES` pattern -> ``credit_exhausted``;
-4. ... matches a :data:`TRANSIENT_RULES` pattern -> ``transient``;
-5. it exited with a status in :data:`TRANSIENT_EXIT_STATUSES` -> ``transient``;
-6. anything else -> ``fatal``.
-
-Credit rules come before transient ones because providers report an exhausted quota with the same HTTP status
-as a rate limit (429 ``insufficient_quota``): retrying later will not help there.
+2. its process could not be started -> ``fatal``;
+3. the assistant CLI denied an action the node's capability does not allow -> ``fatal``;
+4. the assistant CLI reported a failure in its stream: its status (:func:`classify_status`) or its own kind of
+   error decides (each CLI module maps its own: :mod:`archon.workflows.clis`);
+5. an assistant CLI that failed without a structured status: :func:`classify_text` over the CLI's own error
+   output (never over text that contains the prompt or the answer), else ``fatal``;
+6. a bash node: its exit status (:func:`classify_exit`).
 """
 
 from __future__ import annotations
@@ -26,14 +28,29 @@ __all__ = [
     "Classification",
     "FailureClass",
     "Rule",
-    "classify_failure",
+    "classify_exit",
+    "classify_status",
+    "classify_text",
 ]
 
 Classification = Literal["transient", "fatal", "credit_exhausted"]
 
-STDOUT_TAIL = 4096
-"""Only the end of stdout is searched: CLIs print their final error last, and a long answer may quote anything."""
-STDERR_TAIL = 16384
+
+@dataclass(frozen=True)
+class FailureClass:
+    classification: Classification
+    reason: str
+    """Which rule matched, in words (shown locally; never sent)."""
+
+
+def classify_status(status: int) -> Classification:
+    """An HTTP status of the model API: 408, 409, 429, 5xx (529 "overloaded" included) are transient, 402 is
+    credit, every other (400, 401, 403, 404, 413...) fatal."""
+    if status == 402:
+        return "credit_exhausted"
+    if status in (408, 409, 429) or 500 <= status <= 599:
+        return "transient"
+    return "fatal"
 
 
 @dataclass(frozen=True)
@@ -62,21 +79,33 @@ TRANSIENT_RULES: tuple[Rule, ...] = (
         "service unavailable",
         r"(?:service|server) (?:is )?(?:temporarily )?unavailable|bad gateway|gateway time-?out|"
         + _HTTP
-        + r"50[234]\b",
+        + r"50[0234]\b",
     ),
     _rule("timed out", r"timed out|\btimeout\b|etimedout"),
     _rule(
         "network error",
         r"econnreset|econnrefused|enotfound|eai_again|enetunreach|ehostunreach|socket hang up|"
-        r"connection (?:reset|refused|aborted|error|closed)|network (?:error|is unreachable)|"
+        r"connection (?:reset|refused|aborted|error|closed|failed)|network (?:error|is unreachable)|"
         r"temporary failure in name resolution|could not resolve host",
     ),
 )
+
 
 _RULE_TABLES: tuple[tuple[Classification, tuple[Rule, ...]], ...] = (
     ("credit_exhausted", CREDIT_RULES),
     ("transient", TRANSIENT_RULES),
 )
+
+
+def classify_text(text: str) -> FailureClass | None:
+    """The fallback for a CLI that reported no structured status: credit rules first (providers report an exhausted
+    quota with a rate limit's status, 429), then transient ones. Only ever given the CLI's own error text."""
+    for classification, rules in _RULE_TABLES:
+        for rule in rules:
+            if rule.pattern.search(text):
+                return FailureClass(classification, rule.reason)
+    return None
+
 
 TRANSIENT_EXIT_STATUSES: dict[int, str] = {
     75: "temporary failure (exit status 75, EX_TEMPFAIL)",
@@ -84,27 +113,10 @@ TRANSIENT_EXIT_STATUSES: dict[int, str] = {
 }
 
 
-@dataclass(frozen=True)
-class FailureClass:
-    classification: Classification
-    reason: str
-    """Which rule matched, in words (shown locally; never sent)."""
-
-
-def classify_failure(
-    *, timed_out: bool, started: bool, returncode: int | None, stdout: str, stderr: str
-) -> FailureClass:
-    if timed_out:
-        return FailureClass("transient", "timed out")
-    if not started:
-        return FailureClass("fatal", "could not be started")
-    text = stderr[-STDERR_TAIL:] + "\n" + stdout[-STDOUT_TAIL:]
-    for classification, rules in _RULE_TABLES:
-        for rule in rules:
-            if rule.pattern.search(text):
-                return FailureClass(classification, rule.reason)
-    if returncode is not None and returncode in TRANSIENT_EXIT_STATUSES:
+def classify_exit(returncode: int) -> FailureClass:
+    """A bash node that exited non-zero: only its exit status decides (its output may quote anything)."""
+    if returncode in TRANSIENT_EXIT_STATUSES:
         return FailureClass("transient", TRANSIENT_EXIT_STATUSES[returncode])
-    if returncode is not None and returncode < 0:
+    if returncode < 0:
         return FailureClass("fatal", f"killed by signal {-returncode}")
     return FailureClass("fatal", f"exit status {returncode}")

@@ -2,21 +2,21 @@
 
 They come from the same three places as workflows, later ones overriding earlier ones by name: the bundled
 ``archon/workflows/defaults/commands/``, ``~/.archon/workflows/commands/`` and
-``<repo>/.archon/workflows/commands/``.
+``<repo>/.archon/workflows/commands/``, under the same trust rule (:mod:`archon.workflows.sources`) and read as
+carefully (:mod:`archon.workflows.source_files`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib.resources.abc import Traversable
-from pathlib import Path
 
-from archon.workflows.sources import files_in
+from archon.workflows.errors import WorkflowDefinitionError
+from archon.workflows.source_files import read_source_file, source_file_names
+from archon.workflows.sources import SourceTrust, WorkflowSource
 
-__all__ = ["COMMANDS_DIR", "CommandLibrary", "load_commands"]
+__all__ = ["CommandLibrary", "load_commands"]
 
-COMMANDS_DIR = "commands"
 _SUFFIX = ".md"
 
 
@@ -26,6 +26,9 @@ class CommandLibrary:
 
     texts: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, WorkflowDefinitionError] = field(default_factory=dict)
+    """Command files that could not be read, by command name. Like a broken workflow, a broken command hides the
+    command of the same name from earlier sources: a workflow using it fails, naming the file."""
 
     def get(self, name: str) -> str | None:
         return self.texts.get(name)
@@ -34,20 +37,20 @@ class CommandLibrary:
         return sorted(self.texts)
 
 
-def load_commands(directories: Iterable[tuple[Traversable | Path, str]]) -> CommandLibrary:
-    """Read ``*.md`` from each ``(directory, label)`` in order; a later directory overrides an earlier one.
-
-    A command file that cannot be read is skipped; a workflow using it then fails to load, naming the command.
-    """
-    texts: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for directory, label in directories:
-        for entry in files_in(directory, (_SUFFIX,)):
+def load_commands(sources: Iterable[WorkflowSource], *, trust: SourceTrust) -> CommandLibrary:
+    """Read ``*.md`` from each source directory in order; a later one overrides an earlier one."""
+    library = CommandLibrary()
+    for source in sources:
+        for file_name in source_file_names(source, (_SUFFIX,)):
+            name = file_name.removesuffix(_SUFFIX)
             try:
-                text = entry.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = read_source_file(source, file_name, trust=trust)
+            except WorkflowDefinitionError as exc:
+                library.texts.pop(name, None)
+                library.sources.pop(name, None)
+                library.errors[name] = exc
                 continue
-            name = entry.name.removesuffix(_SUFFIX)
-            texts[name] = text
-            sources[name] = f"{label}/{entry.name}"
-    return CommandLibrary(texts, sources)
+            library.texts[name] = text
+            library.sources[name] = f"{source.label}/{file_name}"
+            library.errors.pop(name, None)
+    return library

@@ -11,7 +11,9 @@ from archon import exit_codes
 from archon.errors import ArchonError, UsageError
 
 __all__ = [
+    "AssistantFailedError",
     "NodeCommandError",
+    "NodeDeniedError",
     "NodeSpawnError",
     "NodeTimeoutError",
     "ProviderNotFoundError",
@@ -51,7 +53,7 @@ class ProviderNotFoundError(ArchonError):
 
 
 class NodeTimeoutError(ArchonError, TimeoutError):
-    """A node ran longer than its ``timeout``; its whole process group was killed."""
+    """A node ran longer than its ``timeout``; it and everything it started were stopped."""
 
 
 class NodeCommandError(ArchonError):
@@ -60,6 +62,15 @@ class NodeCommandError(ArchonError):
     def __init__(self, message: str, *, returncode: int) -> None:
         super().__init__(message)
         self.returncode = returncode
+
+
+class NodeDeniedError(ArchonError):
+    """The assistant CLI denied an action the node's capability does not allow: the work was not done as asked."""
+
+
+class AssistantFailedError(ArchonError):
+    """The assistant CLI reported a failure: an API error (bad key, rate limit, exhausted credit...) or another
+    error of its own. The message carries the CLI's own words."""
 
 
 class NodeSpawnError(ArchonError):

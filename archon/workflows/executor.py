@@ -1,34 +1,48 @@
 """Run a workflow: its nodes in dependency order, independent ones at the same time, each with its timeout.
 
 A node starts when all its dependencies have succeeded; a node whose dependency failed (or was skipped) is
-skipped, never run, while nodes on other branches go on. At most ``max_parallel`` nodes run at once. The
-executor reads nothing from the process environment: the environment, the working directory and the clock are
-parameters. On Ctrl-C every running process group is killed before the interrupt propagates.
+skipped, never run, while nodes on other branches go on. At most ``max_parallel`` nodes run at once. Nodes run
+on worker threads; everything they report comes back through one queue to the thread that called
+:func:`run_workflow`, which calls the observer, so observers see one call at a time, as things happen.
+
+On an interrupt (Ctrl-C's ``KeyboardInterrupt``, or whatever the caller raises for SIGTERM) every running node
+is stopped (:meth:`~archon.workflows.supervision.Supervisor.stop_all`: SIGTERM, grace period, SIGKILL; a second
+interrupt kills at once) before the interrupt propagates. When the run ends, whatever its nodes left running in
+the background is stopped too. The executor reads nothing from the process environment: the environment, the
+working directory and the clock are parameters.
 """
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from archon.workflows.classify import classify_failure
-from archon.workflows.errors import NodeCommandError, NodeSpawnError, NodeTimeoutError, ProviderNotFoundError
+from archon.workflows.capability import Capability
+from archon.workflows.clis import assistant_cli
+from archon.workflows.errors import ProviderNotFoundError
 from archon.workflows.invocation import Invoker
 from archon.workflows.model import Node, Workflow
+from archon.workflows.node_events import NodeEvent
+from archon.workflows.node_runner import RETRY_DELAYS, NodeContext, run_node
 from archon.workflows.observer import RunObserver
-from archon.workflows.process import ProcessOutcome, ProcessRegistry, run_process
 from archon.workflows.providers import ProviderName, find_on_path, require_provider_binary
 from archon.workflows.results import NodeResult, RunResult
+from archon.workflows.supervision import Supervisor
 
 __all__ = ["DEFAULT_MAX_PARALLEL", "run_workflow"]
 
 DEFAULT_MAX_PARALLEL = 4
+_WAKE_SECONDS = 0.25
+"""The main thread wakes at least this often, so an interrupt is seen even where a blocked wait ignores it."""
+
+_Item = tuple[Node, NodeEvent] | Future[NodeResult]
 
 
 def _as_output(stdout: str) -> str:
-    """What ``$node.output`` stands for: stdout without its trailing newlines, as shell ``$(...)`` does."""
+    """What ``$node.output`` stands for: the output without its trailing newlines, as shell ``$(...)`` does."""
     return stdout.rstrip("\r\n")
 
 
@@ -37,23 +51,16 @@ class _Run:
         self,
         workflow: Workflow,
         *,
-        invoker: Invoker,
-        provider: ProviderName | None,
-        env: Mapping[str, str],
-        cwd: Path,
+        context: NodeContext,
         observer: RunObserver,
-        monotonic: Callable[[], float],
         max_parallel: int,
+        items: queue.Queue[_Item],
     ) -> None:
         self.workflow = workflow
-        self.invoker = invoker
-        self.provider = provider
-        self.env = env
-        self.cwd = cwd
+        self.context = context
         self.observer = observer
-        self.monotonic = monotonic
         self.max_parallel = max(1, max_parallel)
-        self.registry = ProcessRegistry()
+        self.items = items
         self.results: dict[str, NodeResult] = {}
         self.first_failure: NodeResult | None = None
 
@@ -67,17 +74,45 @@ class _Run:
                     for node in [n for n in pending if self._ready(n)][: self.max_parallel - len(running)]:
                         pending.remove(node)
                         self.observer.node_started(node)
-                        outputs = {k: _as_output(r.output) for k, r in self.results.items() if r.status == "succeeded"}
-                        running[pool.submit(self._run_node, node, outputs)] = node
+                        future = pool.submit(run_node, self.context, node, *self._upstream())
+                        running[future] = node
+                        future.add_done_callback(self.items.put)
                     if not running:
                         break
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        running.pop(future)
-                        self._finish(future.result())
+                    self._dispatch(running)
             except BaseException:
-                self.registry.kill_all()
+                self._interrupted(pool)
                 raise
+
+    def _upstream(self) -> tuple[dict[str, str], dict[str, str]]:
+        done = {k: r for k, r in self.results.items() if r.status == "succeeded"}
+        return {k: _as_output(r.output) for k, r in done.items()}, {
+            k: r.session_id for k, r in done.items() if r.session_id
+        }
+
+    def _dispatch(self, running: dict[Future[NodeResult], Node]) -> None:
+        """Hand over what arrived, until a node finishes (or a while has passed)."""
+        try:
+            item = self.items.get(timeout=_WAKE_SECONDS)
+        except queue.Empty:
+            return
+        if isinstance(item, Future):
+            running.pop(item)
+            self._finish(item.result())
+        else:
+            self.observer.node_event(*item)
+
+    def _interrupted(self, pool: ThreadPoolExecutor) -> None:
+        """Stop every running node, then show what they printed while stopping (a bash ``trap``'s words)."""
+        supervisor = self.context.supervisor
+        try:
+            supervisor.stop_all()
+        except BaseException:  # interrupted again while stopping: no more grace
+            supervisor.kill_all()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        _drain(self.items, self.observer)
 
     def _ready(self, node: Node) -> bool:
         return all(dep in self.results and self.results[dep].status == "succeeded" for dep in node.depends_on)
@@ -93,11 +128,8 @@ class _Run:
                 )
                 if blocker is not None:
                     pending.remove(node)
-                    self._finish(
-                        NodeResult(
-                            node=node, status="skipped", provider=self._provider_of(node), skipped_because=blocker
-                        )
-                    )
+                    provider = self.context.provider if node.uses_provider else None
+                    self._finish(NodeResult(node=node, status="skipped", provider=provider, skipped_because=blocker))
                     changed = True
         return pending
 
@@ -106,64 +138,6 @@ class _Run:
         if result.status == "failed" and self.first_failure is None:
             self.first_failure = result
         self.observer.node_finished(result)
-
-    def _provider_of(self, node: Node) -> ProviderName | None:
-        return self.provider if node.uses_provider else None
-
-    def _run_node(self, node: Node, outputs: Mapping[str, str]) -> NodeResult:
-        started = self.monotonic()
-        provider = self._provider_of(node)
-        try:
-            invocation = self.invoker.invocation(node, outputs)
-        except NodeSpawnError as exc:
-            failure = classify_failure(timed_out=False, started=False, returncode=None, stdout="", stderr="")
-            return NodeResult(node=node, status="failed", provider=provider, failure=failure, error=exc)
-        outcome = run_process(
-            invocation.argv,
-            env={**self.env, **invocation.extra_env},
-            cwd=self.cwd,
-            timeout=node.effective_timeout,
-            registry=self.registry,
-        )
-        duration = self.monotonic() - started
-        if outcome.started and not outcome.timed_out and outcome.returncode == 0:
-            return NodeResult(
-                node=node,
-                status="succeeded",
-                provider=provider,
-                output=outcome.stdout,
-                stderr=outcome.stderr,
-                returncode=0,
-                duration_seconds=duration,
-            )
-        failure = classify_failure(
-            timed_out=outcome.timed_out,
-            started=outcome.started,
-            returncode=outcome.returncode,
-            stdout=outcome.stdout,
-            stderr=outcome.stderr,
-        )
-        return NodeResult(
-            node=node,
-            status="failed",
-            provider=provider,
-            output=outcome.stdout,
-            stderr=outcome.stderr,
-            returncode=outcome.returncode,
-            duration_seconds=duration,
-            failure=failure,
-            error=_node_error(node, invocation.argv[0], outcome, failure.reason),
-        )
-
-
-def _node_error(
-    node: Node, program: str, outcome: ProcessOutcome, reason: str
-) -> NodeTimeoutError | NodeSpawnError | NodeCommandError:
-    if outcome.timed_out:
-        return NodeTimeoutError(f"node {node.id!r} timed out after {node.effective_timeout:g}s and was stopped")
-    if not outcome.started:
-        return NodeSpawnError(f"node {node.id!r}: cannot start {program}: {outcome.start_error}")
-    return NodeCommandError(f"node {node.id!r} failed: {reason}", returncode=outcome.returncode or 0)
 
 
 def run_workflow(
@@ -177,11 +151,15 @@ def run_workflow(
     observer: RunObserver,
     monotonic: Callable[[], float] = time.monotonic,
     max_parallel: int = DEFAULT_MAX_PARALLEL,
+    max_capability: Capability | None = None,
+    supervisor: Supervisor | None = None,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
 ) -> RunResult:
     """Run ``workflow`` and return what happened. Node failures are results, not exceptions.
 
     ``provider`` is the assistant CLI for prompt and command nodes (ignored when there are none). If its binary
-    cannot be found, nothing runs and the result's error is a :class:`ProviderNotFoundError`.
+    cannot be found, nothing runs and the result's error is a :class:`ProviderNotFoundError`. ``max_capability``
+    caps what every node may do in this run. ``supervisor`` and ``retry_delays`` are for tests.
     """
     started = monotonic()
     run_provider = provider if workflow.uses_provider else None
@@ -189,7 +167,6 @@ def run_workflow(
     try:
         binary = require_provider_binary(provider, env=env) if run_provider is not None else None
     except ProviderNotFoundError as exc:
-        first = next(node for node in workflow.nodes if node.uses_provider)
         result = RunResult(
             workflow=workflow,
             provider=run_provider,
@@ -198,8 +175,9 @@ def run_workflow(
                 for n in workflow.nodes
             ),
             duration_seconds=monotonic() - started,
+            max_capability=max_capability,
             error=exc,
-            failed_node=first,
+            failed_node=next(node for node in workflow.nodes if node.uses_provider),
         )
         observer.run_finished(result)
         return result
@@ -207,29 +185,49 @@ def run_workflow(
         workflow,
         arguments=arguments,
         inputs=inputs or {},
-        provider=run_provider,
         provider_binary=binary,
         bash_binary=find_on_path("bash", env=env) if any(n.kind == "bash" for n in workflow.nodes) else None,
+        max_capability=max_capability,
     )
-    run = _Run(
-        workflow,
+    items: queue.Queue[_Item] = queue.Queue()
+    supervisor = supervisor or Supervisor()
+    context = NodeContext(
         invoker=invoker,
         provider=run_provider,
+        cli=assistant_cli(run_provider) if run_provider is not None else None,
         env=env,
         cwd=cwd,
-        observer=observer,
+        supervisor=supervisor,
+        emit=lambda node, event: items.put((node, event)),
         monotonic=monotonic,
-        max_parallel=max_parallel,
+        retry_delays=retry_delays,
     )
-    run.execute()
+    run = _Run(workflow, context=context, observer=observer, max_parallel=max_parallel, items=items)
+    try:
+        run.execute()
+    finally:
+        supervisor.sweep()
+    _drain(items, observer)
     failure = run.first_failure
     result = RunResult(
         workflow=workflow,
         provider=run_provider,
         nodes=tuple(run.results[node.id] for node in workflow.nodes),
         duration_seconds=monotonic() - started,
+        max_capability=max_capability,
         error=failure.error if failure is not None else None,
         failed_node=failure.node if failure is not None else None,
     )
     observer.run_finished(result)
     return result
+
+
+def _drain(items: queue.Queue[_Item], observer: RunObserver) -> None:
+    """Events that arrived after the last node finished (none, as nodes report before they finish; kept safe)."""
+    while True:
+        try:
+            item = items.get_nowait()
+        except queue.Empty:
+            return
+        if not isinstance(item, Future):
+            observer.node_event(*item)

@@ -1,5 +1,6 @@
 """Checks on the dependency graph of a workflow: unique ids, known dependencies, no cycle, and ``$x.output``
-references only to nodes that are sure to have finished first (the node's own transitive dependencies)."""
+references and ``resume:`` only to nodes that are sure to have finished first (the node's own transitive
+dependencies); ``resume:`` only to an assistant node (bash nodes have no session)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def check_graph(nodes: Sequence[Node], source: str) -> None:
     for node in nodes:
         field = node.kind
         upstream = ancestors(node.id, by_id)
+        _check_resume(node, by_id, upstream, source)
         for ref in output_references(node.text):
             if ref not in by_id:
                 raise WorkflowDefinitionError(
@@ -83,3 +85,27 @@ def check_graph(nodes: Sequence[Node], source: str) -> None:
                     node=node.id,
                     field=field,
                 )
+
+
+def _check_resume(node: Node, by_id: dict[str, Node], upstream: set[str], source: str) -> None:
+    """A node continues the session of an assistant node among its own transitive dependencies (so that session
+    exists when it starts). Every assistant node of a workflow goes through the same CLI, so the sessions match."""
+    if node.resume is None:
+        return
+    earlier = by_id.get(node.resume)
+    if earlier is None:
+        raise WorkflowDefinitionError(source, f"unknown node {node.resume!r}", node=node.id, field="resume")
+    if node.resume not in upstream:
+        raise WorkflowDefinitionError(
+            source,
+            f"{node.resume!r} is not in depends_on (directly or through another node): its session may not exist yet",
+            node=node.id,
+            field="resume",
+        )
+    if not earlier.uses_provider:
+        raise WorkflowDefinitionError(
+            source,
+            f"{node.resume!r} is a bash node; only prompt and command nodes have a session",
+            node=node.id,
+            field="resume",
+        )

@@ -1,6 +1,7 @@
 """Read one workflow file into a checked :class:`~archon.workflows.model.Workflow`, or say exactly what is wrong.
 
-YAML is read with ruamel's *safe* loader (plain data only, duplicate keys refused). Every problem is a
+YAML is read with ruamel's *safe* loader (plain data only, duplicate keys refused), nested at most
+:data:`MAX_YAML_DEPTH` levels (deeper, a file would exhaust Python's recursion before any check). Every problem is a
 :class:`~archon.workflows.errors.WorkflowDefinitionError` naming the file and, where there is one, the node and
 the field, raised before anything runs.
 """
@@ -12,24 +13,57 @@ from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from archon.workflows.bash_values import refuse_values_in_code
+from archon.workflows.capability import CAPABILITIES, DEFAULT_CAPABILITY, Capability, parse_capability
 from archon.workflows.commands import CommandLibrary
 from archon.workflows.errors import WorkflowDefinitionError
 from archon.workflows.graph import check_graph
 from archon.workflows.model import NODE_KINDS, Node, NodeKind, Origin, Workflow
 from archon.workflows.providers import PROVIDER_NAMES, ProviderName
 
-__all__ = ["NAME_PATTERN", "NODE_ID_PATTERN", "parse_workflow"]
+__all__ = ["MAX_YAML_DEPTH", "MODEL_PATTERN", "NAME_PATTERN", "NODE_ID_PATTERN", "declared_name", "parse_workflow"]
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 NODE_ID_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
-_TOP_FIELDS = ("name", "description", "provider", "nodes")
-_NODE_FIELDS = ("id", *NODE_KINDS, "depends_on", "timeout")
+MODEL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/@\[\]+-]*"
+"""Model names and aliases as the CLIs take them (``opus``, ``claude-sonnet-4-5``, ``sonnet[1m]``, ``gpt-5.1``, a
+Bedrock ARN); never starting with ``-``, never holding spaces."""
+_TOP_FIELDS = ("name", "description", "provider", "model", "nodes")
+_NODE_FIELDS = ("id", *NODE_KINDS, "depends_on", "timeout", "capability", "model", "resume")
+_ASSISTANT_ONLY = ("capability", "model", "resume")
+
+
+MAX_YAML_DEPTH = 64
+"""Collections nested deeper than this are refused (a workflow needs 4: mapping, nodes, node, depends_on)."""
+
+
+class _TooDeep(MarkedYAMLError):
+    pass
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, which recurses once per level of nesting, refusing to go deeper than MAX_YAML_DEPTH
+    (ruamel 0.19.1 has ``YAML().max_depth``; archon supports 0.18 too)."""
+
+    _levels = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._levels += 1
+        try:
+            if self._levels > MAX_YAML_DEPTH:
+                mark = self.parser.peek_event().start_mark
+                raise _TooDeep(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._levels -= 1
 
 
 def _read_yaml(text: str, source: str) -> Any:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _BoundedComposer
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
@@ -38,6 +72,17 @@ def _read_yaml(text: str, source: str) -> Any:
         raise WorkflowDefinitionError(source, f"invalid YAML{where}: {exc.problem or exc.context}") from exc
     except YAMLError as exc:
         raise WorkflowDefinitionError(source, f"invalid YAML: {exc}") from exc
+
+
+def declared_name(text: str) -> str | None:
+    """The ``name:`` of a workflow file that does not load, if it can still be read (a broken file hides the
+    workflow of that name, see :mod:`archon.workflows.catalog`)."""
+    try:
+        data = _read_yaml(text, "")
+    except WorkflowDefinitionError:
+        return None
+    name = data.get("name") if isinstance(data, Mapping) else None
+    return name if isinstance(name, str) and re.fullmatch(NAME_PATTERN, name) else None
 
 
 def _string(value: Any, source: str, *, field: str, node: str | None = None, pattern: str | None = None) -> str:
@@ -75,6 +120,23 @@ def _timeout(value: Any, source: str, node: str) -> float | None:
     return float(value)
 
 
+def _capability(value: Any, source: str, node: str) -> Capability:
+    if value is None:
+        return DEFAULT_CAPABILITY
+    capability = parse_capability(value)
+    if capability is None:
+        raise WorkflowDefinitionError(
+            source, f"must be one of: {', '.join(CAPABILITIES)}", node=node, field="capability"
+        )
+    return capability
+
+
+def _model(value: Any, source: str, node: str | None) -> str | None:
+    if value is None:
+        return None
+    return _string(value, source, field="model", node=node, pattern=MODEL_PATTERN)
+
+
 def _depends_on(value: Any, source: str, node: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -105,6 +167,10 @@ def _node(data: Any, index: int, source: str, commands: CommandLibrary) -> Node:
     if kind == "command":
         command = body.strip()
         text = commands.get(command)
+        if text is None and command in commands.errors:
+            raise WorkflowDefinitionError(
+                source, f"command {command!r} cannot be used: {commands.errors[command]}", node=node_id, field="command"
+            )
         if text is None:
             known = ", ".join(commands.names()) or "none"
             raise WorkflowDefinitionError(
@@ -112,6 +178,16 @@ def _node(data: Any, index: int, source: str, commands: CommandLibrary) -> Node:
             )
     else:
         text = body
+    if kind == "bash":
+        for field in _ASSISTANT_ONLY:
+            if field in data:
+                raise WorkflowDefinitionError(
+                    source,
+                    "is for prompt and command nodes; a bash node runs your own script",
+                    node=node_id,
+                    field=field,
+                )
+    resume = data.get("resume")
     return Node(
         id=node_id,
         kind=kind,
@@ -119,6 +195,9 @@ def _node(data: Any, index: int, source: str, commands: CommandLibrary) -> Node:
         command=command,
         depends_on=_depends_on(data.get("depends_on"), source, node_id),
         timeout=_timeout(data.get("timeout"), source, node_id),
+        capability=None if kind == "bash" else _capability(data.get("capability"), source, node_id),
+        model=_model(data.get("model"), source, node_id),
+        resume=None if resume is None else _string(resume, source, field="resume", node=node_id),
     )
 
 
@@ -138,11 +217,14 @@ def parse_workflow(text: str, *, source: str, origin: Origin, commands: CommandL
         raise WorkflowDefinitionError(source, "must be a non-empty list of nodes", field="nodes")
     nodes = tuple(_node(item, index, source, commands) for index, item in enumerate(raw_nodes))
     check_graph(nodes, source)
-    return Workflow(
+    workflow = Workflow(
         name=name,
         description=description,
         provider=_provider(data.get("provider"), source),
         nodes=nodes,
         source=source,
         origin=origin,
+        model=_model(data.get("model"), source, None),
     )
+    refuse_values_in_code(workflow)  # --input names are checked when they are known: at run time
+    return workflow

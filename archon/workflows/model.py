@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from archon.workflows.capability import Capability
 from archon.workflows.providers import ProviderName
 
 __all__ = ["DEFAULT_TIMEOUTS", "NODE_KINDS", "Node", "NodeKind", "Origin", "Workflow"]
@@ -31,6 +32,12 @@ class Node:
     """The command's name, for ``command`` nodes."""
     depends_on: tuple[str, ...] = ()
     timeout: float | None = None
+    capability: Capability | None = None
+    """What a prompt or command node may do (the loader sets the default, ``read``); None for bash nodes."""
+    model: str | None = None
+    """The model for this node's assistant CLI; None: the workflow's ``model``, else the CLI's own default."""
+    resume: str | None = None
+    """The id of an earlier assistant node whose session this node continues (from a copy of it)."""
 
     @property
     def effective_timeout(self) -> float:
@@ -51,6 +58,11 @@ class Workflow:
     source: str
     """Where it was read from, for messages: a path, or ``<bundled>/name.yaml``."""
     origin: Origin
+    model: str | None = None
+    """The model of every assistant node that does not name its own."""
+
+    def model_of(self, node: Node) -> str | None:
+        return (node.model or self.model) if node.uses_provider else None
 
     @property
     def uses_provider(self) -> bool:

@@ -1,7 +1,8 @@
 """How the executor reports what happens during a run, without knowing who listens.
 
 The CLI plugs in a progress display and the telemetry glue (``archon/cli``); this package never imports
-telemetry. Callbacks are made from the thread that called ``run_workflow``, one at a time, in order.
+telemetry. Callbacks are made from the thread that called ``run_workflow``, one at a time, in order: events of
+one node in the order they happened, events of nodes running at the same time interleaved as they arrived.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from archon.workflows.model import Node, Workflow
+from archon.workflows.node_events import NodeEvent
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
 
@@ -21,6 +23,9 @@ class RunObserver(Protocol):
 
     def node_started(self, node: Node) -> None:
         """A node's process is about to start."""
+
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        """Something happened inside a running node: assistant text, a tool call, a denial, a line of output..."""
 
     def node_finished(self, result: NodeResult) -> None:
         """A node succeeded, failed, or was skipped because a dependency did not succeed."""
@@ -42,6 +47,10 @@ class Observers:
     def node_started(self, node: Node) -> None:
         for observer in self._observers:
             observer.node_started(node)
+
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        for observer in self._observers:
+            observer.node_event(node, event)
 
     def node_finished(self, result: NodeResult) -> None:
         for observer in self._observers:

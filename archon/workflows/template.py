@@ -5,7 +5,8 @@ are. Bash scripts are different: a value pasted into a script would be parsed as
 ``archon workflow run x '$(rm -rf ~)'`` could run it. In bash nodes every reference is therefore *rewritten* to
 an environment variable expansion (``$ARGUMENTS`` -> ``${ARCHON_ARGUMENTS}``) and the value travels in the
 environment: the shell expands it as data and never parses it as code. Quote it as any shell variable
-(``"$ARGUMENTS"``) to keep spaces.
+(``"$ARGUMENTS"``) to keep spaces. Where bash would still evaluate an expanded value (arithmetic, subscripts,
+``eval``), :mod:`archon.workflows.bash_values` refuses the reference before anything runs.
 
 Only references archon knows are touched: ``ARGUMENTS``, the names given with ``--input``, and ``.output`` of
 the workflow's nodes. Everything else (``$HOME``, ``${VAR:-x}``, ``$1``) is left as it is.
@@ -29,6 +30,7 @@ __all__ = [
     "output_env_name",
     "output_references",
     "parse_inputs",
+    "references",
     "render_bash",
     "render_prompt",
 ]
@@ -63,6 +65,11 @@ def _references(text: str) -> Iterator[Reference]:
             yield Reference(match.start(), match.end(), match["node"], True)
         else:
             yield Reference(match.start(), match.end(), match["name"], False)
+
+
+def references(text: str) -> list[Reference]:
+    """Every reference in ``text`` that looks like one of archon's, known or not, in order of appearance."""
+    return list(_references(text))
 
 
 def output_references(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from build_tools.glibc_floor import glibc_floor, glibc_needs, main, parse_version
 from tests.conftest import require_tool
 from tests.support.binary import FrozenArchon
+from tests.support.tools import needs_tools
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF and glibc are Linux's")
 
@@ -34,6 +35,7 @@ def _cc(tmp_path: Path, name: str, source: str, *args: str) -> Path:
 
 
 @pytest.fixture
+@needs_tools("gcc")
 def future_bundle(tmp_path: Path) -> Path:
     """A folder like a onedir bundle: a program that needs GLIBC_9.99 from a library (a version script gives the
     library that version node), the library, a symlink to it and a non-ELF file."""
@@ -75,6 +77,7 @@ def test_a_crafted_elf_that_needs_a_too_new_glibc_is_found_and_fails_the_limit(
 
 
 @linux_only
+@pytest.mark.needs_tool("gcc")
 def test_a_program_compiled_here_needs_this_machines_glibc_at_most(tmp_path: Path) -> None:
     program = _cc(tmp_path, "hello", '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n')
     here = subprocess.run(["ldd", "--version"], capture_output=True, text=True, check=True).stdout

@@ -29,6 +29,7 @@ from build_tools.homebrew_formula import (
 )
 from tests.conftest import require_tool
 from tests.support.binary import FROZEN_VERSION, FrozenArchon
+from tests.support.tools import needs_tools
 
 SUMS = {f"archon-{target}.tar.gz": hashlib.sha256(target.encode()).hexdigest() for target in ALL_TARGETS}
 SUMS_TEXT = "".join(f"{digest}  {name}\n" for name, digest in SUMS.items()) + f"{'0' * 64}  archon-1.4.0.tar.gz\n"
@@ -102,6 +103,7 @@ end
 
 
 @pytest.fixture(scope="module")
+@needs_tools("ruby")
 def ruby() -> str:
     return require_tool("ruby")
 

@@ -49,6 +49,10 @@ def test_the_text_lists_every_distribution_then_python_then_each_licence() -> No
     assert "- libz.so.1" in text
     assert text.index(f"\n{title}\n") < text.index(f"\nposthog {dists[0].version}\n")
     assert "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2" in text
+    # the order docs/release.md describes: the summary (Python, the distributions, then the system libraries, which
+    # have no licence text of their own), then the texts, Python's first
+    assert text.index(f"- {title} (the interpreter)") < text.index("- posthog") < text.index("- libz.so.1")
+    assert text.index("- libz.so.1") < text.index(f"\n{title}\n") < text.index("PYTHON SOFTWARE FOUNDATION")
 
 
 def test_system_libraries_are_the_collected_binaries_no_distribution_or_python_owns(tmp_path: Path) -> None:

@@ -87,7 +87,14 @@ def bash_complete(
     )
 
 
-@pytest.mark.parametrize(("shell", "check"), [("bash", ["-n"]), ("zsh", ["-n"]), ("fish", ["--no-execute"])])
+@pytest.mark.parametrize(
+    ("shell", "check"),
+    [
+        pytest.param("bash", ["-n"], marks=pytest.mark.needs_tool("bash")),
+        pytest.param("zsh", ["-n"], marks=pytest.mark.needs_tool("zsh")),
+        pytest.param("fish", ["--no-execute"], marks=pytest.mark.needs_tool("fish")),
+    ],
+)
 def test_each_script_passes_its_shells_syntax_check(
     invoke: Invoke, tmp_path: Path, shell: str, check: list[str]
 ) -> None:
@@ -113,12 +120,14 @@ def test_an_unknown_shell_is_a_usage_error(invoke: Invoke) -> None:
     assert "bash" in result.stderr
 
 
+@pytest.mark.needs_tool("bash")
 def test_bash_completes_a_command_name(tmp_path: Path, isolation: Path) -> None:
     result = bash_complete(tmp_path, "archon tel", checkout_archon(), isolation)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["telemetry"]
 
 
+@pytest.mark.needs_tool("bash")
 def test_bash_completes_subcommands(tmp_path: Path, isolation: Path) -> None:
     result = bash_complete(tmp_path, "archon telemetry", checkout_archon(), isolation, new_word=True)
     assert result.returncode == 0, result.stderr
@@ -127,6 +136,7 @@ def test_bash_completes_subcommands(tmp_path: Path, isolation: Path) -> None:
     assert result.stdout.splitlines() == ["bash", "zsh", "fish"]
 
 
+@pytest.mark.needs_tool("fish")
 def test_fish_completes_a_command_name(invoke: Invoke, tmp_path: Path, isolation: Path) -> None:
     fish = require_tool("fish")
     saved = tmp_path / "archon.fish"
@@ -154,6 +164,7 @@ def test_a_completion_request_is_answered_before_anything_else(
 
 
 @pytest.mark.slow
+@pytest.mark.needs_tool("bash")
 def test_tab_presses_with_telemetry_on_print_no_notice_and_record_nothing(
     keyed_archon: InstalledArchon, ingest: IngestServer, tmp_path: Path
 ) -> None:
@@ -168,8 +179,6 @@ def test_tab_presses_with_telemetry_on_print_no_notice_and_record_nothing(
 
 
 # --- README's recipes, in interactive shells under a terminal, as a user presses TAB ----------------------------
-
-BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")  # Debian's bash-completion package
 
 
 def press_tab(argv: list[str], home: Path, typed: str, expect: str, *, timeout: float = 20) -> str:
@@ -217,15 +226,15 @@ def saved_script(invoke: Invoke, shell: str, path: Path) -> None:
     path.write_text(script(invoke, shell))
 
 
+@pytest.mark.needs_tool("bash", "bash-completion")
 def test_bash_with_the_script_in_the_bash_completion_user_folder(invoke: Invoke, tmp_path: Path) -> None:
-    if not BASH_COMPLETION.exists():
-        require_tool("bash-completion-package")  # skips here, fails in CI: .ci/run installs bash-completion
     saved_script(invoke, "bash", tmp_path / ".local/share/bash-completion/completions/archon")
-    (tmp_path / ".bashrc").write_text(f". {BASH_COMPLETION}\nPS1='> '\n")
+    (tmp_path / ".bashrc").write_text(f". {require_tool('bash-completion')}\nPS1='> '\n")
     shown = press_tab([require_tool("bash"), "-i"], tmp_path, "archon tel", "archon telemetry ")
     assert "archon telemetry " in shown
 
 
+@pytest.mark.needs_tool("zsh")
 def test_zsh_with_the_script_in_fpath_completes_on_the_first_tab(invoke: Invoke, tmp_path: Path) -> None:
     saved_script(invoke, "zsh", tmp_path / ".zfunc/_archon")
     (tmp_path / ".zshrc").write_text("fpath=(~/.zfunc $fpath)\nautoload -Uz compinit && compinit -u\nPS1='> '\n")
@@ -233,6 +242,7 @@ def test_zsh_with_the_script_in_fpath_completes_on_the_first_tab(invoke: Invoke,
     assert "archon telemetry " in shown
 
 
+@pytest.mark.needs_tool("fish")
 def test_fish_loads_the_script_from_its_completions_folder(invoke: Invoke, tmp_path: Path) -> None:
     saved_script(invoke, "fish", tmp_path / ".config/fish/completions/archon.fish")
     env = {**shell_env(checkout_archon().parent, tmp_path / "archon-home"), "HOME": str(tmp_path)}

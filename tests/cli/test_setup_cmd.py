@@ -26,7 +26,7 @@ class Setup:
 
     def install(self, *names: str) -> None:
         for name in names:
-            fake_provider(self.bin, name, "success")
+            fake_provider(self.bin, name, "echo")
 
     def __call__(self, *args: str, tty: bool = False, answer: str | None = None) -> Result:
         runtime = Runtime(env={"PATH": str(self.bin)}, home=self.home, cwd=self.cwd, stdin_is_tty=tty)

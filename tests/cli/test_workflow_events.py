@@ -58,7 +58,11 @@ def user_workflows(draw: st.DrawFn) -> Spec:
         arguments=draw(st.lists(canary_text, min_size=1, max_size=3)),
         input_name=draw(canary),
         input_value=draw(canary_text),
-        behaviour=draw(st.sampled_from(["success", "rate_limit", "quota", "crash"])),
+        behaviour=draw(
+            st.sampled_from(
+                ["echo", "claude/error_authentication", "claude/error_credit_balance", "claude/bash_default", "crash"]
+            )
+        ),
     )
 
 

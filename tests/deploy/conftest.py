@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import TEST_KEY
-from tests.deploy.proxies import PROXY_KINDS, RunningProxy, free_port, locate_tool, run_proxy
+from tests.deploy.proxies import PROXY_KINDS, RunningProxy, free_port, locate_tool, run_proxy, tool_name
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 from tests.support.ingest import IngestServer
 
@@ -36,7 +36,9 @@ def upstream(proxy_upstream: IngestServer) -> IngestServer:
     return proxy_upstream
 
 
-@pytest.fixture(scope="session", params=PROXY_KINDS)
+@pytest.fixture(
+    scope="session", params=[pytest.param(kind, marks=pytest.mark.needs_tool(tool_name(kind))) for kind in PROXY_KINDS]
+)
 def proxy(
     request: pytest.FixtureRequest,
     proxy_port: int,

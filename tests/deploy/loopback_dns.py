@@ -81,9 +81,12 @@ class LoopbackDns:
             if answer is not None:
                 sock.sendto(answer, client)
 
-    def start(self) -> Self:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
+    def start(self, sock: socket.socket | None = None) -> Self:
+        """Serve on a fresh loopback UDP socket, or on ``sock`` (a bound UDP socket the caller made, e.g. port 53
+        inside a network namespace)."""
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
         sock.settimeout(0.05)
         self._socket = sock
         self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)

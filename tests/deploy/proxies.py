@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import string
 import subprocess
@@ -48,6 +47,7 @@ __all__ = [
     "locate_tool",
     "render_nginx_site",
     "run_proxy",
+    "tool_name",
 ]
 
 ProxyKind = Literal["worker", "nginx", "caddy"]
@@ -60,24 +60,19 @@ WORKER_DIR = DEPLOY / "cloudflare-worker"
 WORKERD_TEMPLATE = Path(__file__).with_name("workerd-test.capnp")
 
 _TOOLS: dict[ProxyKind, str] = {"worker": "workerd", "nginx": "nginx", "caddy": "caddy"}
-# .ci/run installs workerd here with npm; Debian puts nginx in /usr/sbin, which may not be on a user's PATH.
-_EXTRA_DIRS: dict[ProxyKind, tuple[Path, ...]] = {
-    "worker": (REPO_ROOT / ".tools" / "workerd" / "node_modules" / ".bin",),
-    "nginx": (Path("/usr/sbin"), Path("/sbin")),
-    "caddy": (),
-}
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 10.0
 
 
+def tool_name(kind: ProxyKind) -> str:
+    """The program that runs ``kind``, as tests declare it (``@pytest.mark.needs_tool``)."""
+    return _TOOLS[kind]
+
+
 def locate_tool(kind: ProxyKind) -> str:
-    """The executable that runs ``kind``: on PATH or where .ci/run puts it; else skip (laptop) or fail (CI)."""
-    name = _TOOLS[kind]
-    for directory in _EXTRA_DIRS[kind]:
-        found = shutil.which(name, path=str(directory))
-        if found is not None:
-            return found
-    return require_tool(name)
+    """The executable that runs ``kind``: on PATH or where .ci/run puts it (tests/support/tools.py looks); else
+    skip (laptop) or fail (CI)."""
+    return require_tool(_TOOLS[kind])
 
 
 def free_port() -> int:

@@ -113,6 +113,7 @@ def test_nginx_defaults_to_posthog_eu_over_verified_tls() -> None:
         assert directive in text
 
 
+@pytest.mark.needs_tool("caddy")
 def test_no_proxy_logs_request_data() -> None:
     """The live test sees the default log levels; this pins what it cannot trigger: nginx's per-connection messages
     at any level, Caddy's loggers that write request data only with `debug`, and a Worker calling console.*."""
@@ -143,6 +144,7 @@ def _caddy(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.needs_tool("caddy")
 def test_caddyfile_adapts_to_https_site_and_verified_eu_upstream() -> None:
     """With no environment overrides the Caddyfile is the production site: automatic HTTPS on the project's name."""
     config: dict[str, Any] = json.loads(_caddy("adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile").stdout)
@@ -169,6 +171,7 @@ def _caddy_forwarded_headers() -> set[str]:
     return {name.lower() for ops in request_ops[1:] for name in ops["set"]}
 
 
+@pytest.mark.needs_tool("caddy")
 def test_every_proxy_declares_the_same_request_header_allow_list() -> None:
     """What the live tests check by sending headers, read off each config: nginx's proxy_set_header lines, the
     headers Caddy sets again, and the Worker's FORWARDED_HEADERS plus the two it sets itself (it forwards decoded
@@ -218,6 +221,7 @@ def test_every_proxy_takes_a_project_key_as_the_build_does(key: str) -> None:
     )
 
 
+@pytest.mark.needs_tool("caddy")
 def test_caddyfile_is_formatted() -> None:
     assert _caddy("fmt", str(CADDYFILE)).stdout == _read(CADDYFILE)
 

@@ -16,7 +16,7 @@ from tests.deploy.proxies import ProxyOptions, free_port, locate_tool, run_proxy
 from tests.deploy.test_proxy_live import JSON, make_events, send
 from tests.support.ingest import IngestServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_tool("nginx")]
 
 NAME = "ingest.posthog.archon.test"
 SECOND_ADDRESS = "127.0.0.3"

@@ -20,7 +20,7 @@ from tests.deploy.proxies import ProxyOptions, RunningProxy, free_port, locate_t
 from tests.deploy.test_proxy_live import JSON, SDK_USER_AGENT, make_events, send
 from tests.support.ingest import IngestServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_tool("workerd")]
 
 OTHER_KEY = "phc_someoneElsesProject0123456789abcdefghijk"
 V1 = "/i/v1/analytics/events"

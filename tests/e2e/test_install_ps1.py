@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,13 @@ from tests.support.binary import FROZEN_VERSION, FrozenArchon, build_frozen_arch
 from tests.support.ingest import IngestServer
 from tests.support.release_server import ReleaseServer, tampered_copy
 
-POWERSHELL = shutil.which("pwsh") or shutil.which("powershell")
 pytestmark = [
     pytest.mark.slow,
-    # Skipped only off Windows: on Windows a missing PowerShell fails in CI (require_tool), never passes unseen.
-    pytest.mark.skipif(
-        POWERSHELL is None and sys.platform != "win32", reason="no PowerShell here; ci.yml's Windows job runs these"
-    ),
+    # install.ps1 is Windows' installer (archon-windows-x86_64.zip, junctions, the user PATH): skipped elsewhere,
+    # even where PowerShell is installed (GitHub's Ubuntu and macOS runners have pwsh); on Windows a missing
+    # PowerShell fails in CI, never passes unseen.
+    pytest.mark.skipif(sys.platform != "win32", reason="install.ps1 is for Windows; ci.yml's Windows job runs these"),
+    pytest.mark.needs_tool("powershell"),
 ]
 
 INSTALL_PS1 = REPO_ROOT / "scripts" / "install.ps1"
@@ -44,10 +43,12 @@ class Windows:
     def install_dir(self) -> Path:
         return self.home / ".archon" / "install"
 
-    def install(self, *args: str, version: str | None = FROZEN_VERSION) -> subprocess.CompletedProcess[str]:
-        powershell = POWERSHELL or require_tool("powershell")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHON_", "DO_NOT_TRACK"))}
-        env.update(
+    def install(
+        self, *args: str, version: str | None = FROZEN_VERSION, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        powershell = require_tool("powershell")
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHON_", "DO_NOT_TRACK"))}
+        environment.update(
             {
                 "USERPROFILE": str(self.home),
                 "HOME": str(self.home),
@@ -58,10 +59,13 @@ class Windows:
             }
         )
         if version:
-            env["ARCHON_VERSION"] = version
+            environment["ARCHON_VERSION"] = version
+        environment.update(env or {})
         self.server.take_requests()
         command = [powershell, "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", str(INSTALL_PS1)]
-        return subprocess.run([*command, *args], env=env, capture_output=True, text=True, check=False, timeout=600)
+        return subprocess.run(
+            [*command, *args], env=environment, capture_output=True, text=True, check=False, timeout=600
+        )
 
     def archon_version(self) -> str:
         exe = self.install_dir / "current" / "archon.exe"
@@ -154,4 +158,81 @@ def test_an_archive_missing_from_sha256sums_is_refused(
     windows.server.publish("v9.9.1", [sums, archive])
     refused(windows.install(version="9.9.1"), f"SHA256SUMS has no entry for {archive.name}")
     assert windows.server.take_requests() == [("GET", "/v9.9.1/SHA256SUMS")]
+    assert windows.tree() == {}
+
+
+# -- issue 19: install.ps1 trusts nothing it reads back -------------------------------------------------------------
+
+NOT_OURS = "already exists and was not installed by this installer"
+
+
+def _precious(tmp_path: Path) -> Path:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work\n", encoding="utf-8")
+    return precious
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_a_receipt_version_that_climbs_out_never_gets_its_target_deleted(windows: Windows, tmp_path: Path) -> None:
+    """install.ps1 joined the receipt's ``version=`` into a path, unchecked, then ran ``Remove-Item -Recurse`` on it:
+    ``version=..\\..\\..\\..\\precious`` made a re-install delete ``precious``."""
+    ok(windows.install())
+    precious = _precious(tmp_path)
+    receipt = windows.install_dir / "versions" / FROZEN_VERSION / "install-receipt"
+    text = receipt.read_text(encoding="utf-8")
+    receipt.write_text(text.replace(f"version={FROZEN_VERSION}", "version=..\\..\\..\\..\\precious"), "utf-8")
+    assert windows.install_dir.parents[2] == tmp_path  # so versions\..\..\..\.. is tmp_path
+    before, files = windows.tree(), _files(precious)
+    refused(windows.install(), f"{windows.install_dir / 'current'} {NOT_OURS}")
+    assert _files(precious) == files
+    assert windows.tree() == before
+
+
+def test_a_current_junction_out_of_versions_is_not_ours(windows: Windows, tmp_path: Path) -> None:
+    precious = _precious(tmp_path)
+    (precious / "install-receipt").write_text("channel=curl\nversion=9.9.3\n", encoding="utf-8")
+    (windows.install_dir / "versions").mkdir(parents=True)
+    current = windows.install_dir / "current"
+    subprocess.run(["cmd", "/c", "mklink", "/J", str(current), str(precious)], check=True, capture_output=True)
+    before, files = windows.tree(), _files(precious)
+    refused(windows.install(), f"{current} {NOT_OURS}")
+    ok(windows.install("-Uninstall"))  # nothing of ours there: it removes nothing
+    assert _files(precious) == files
+    assert windows.tree() == before
+
+
+def test_uninstall_acts_only_on_what_a_checked_receipt_names(windows: Windows, tmp_path: Path) -> None:
+    ok(windows.install())
+    empty = tmp_path / "someone-elses-empty-folder"
+    empty.mkdir()
+    receipt = windows.install_dir / "versions" / FROZEN_VERSION / "install-receipt"
+    receipt.write_text(receipt.read_text(encoding="utf-8") + f"created={empty}\n", encoding="utf-8")
+    log = ok(windows.install("-Uninstall"))
+    assert empty.is_dir()
+    assert "left " in log  # the version folder whose receipt it did not accept, and why
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:x@archon-evil.example",
+        "https://user:password@github.com/archon-cli/archon/releases",
+        "http://127.0.0.1.archon-evil.example",
+        "https://archon-evil.example?github.com/",
+        "https://archon-evil.example#github.com",
+    ],
+)
+def test_a_base_url_with_a_user_or_an_unclear_host_is_refused(windows: Windows, url: str) -> None:
+    result = windows.install(env={"ARCHON_INSTALL_BASE_URL": url})
+    refused(
+        result,
+        "ARCHON_INSTALL_BASE_URL must not hold a user name or password"
+        if "@" in url
+        else "ARCHON_INSTALL_BASE_URL must be an https:// URL",
+    )
+    assert windows.server.take_requests() == []
     assert windows.tree() == {}

@@ -8,23 +8,19 @@ session's loopback ingest server: had the installer run archon with telemetry on
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import shutil
 import stat
 import subprocess
 import sys
-import tarfile
 import threading
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TEST_KEY, require_tool
-from tests.support.artefacts import REPO_ROOT
+from tests.e2e.install_sh import INSTALL_SH, Machine, fake_release, installed_version, ok, refused, tree
 from tests.support.binary import FROZEN_VERSION, FrozenArchon, build_frozen_archon
 from tests.support.ingest import IngestServer
 from tests.support.release_server import ReleaseServer, tampered_copy
@@ -34,7 +30,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="install.sh is for Linux and macOS; install.ps1 is Windows'"),
 ]
 
-INSTALL_SH = REPO_ROOT / "scripts" / "install.sh"
 UPGRADE_VERSION = "9.8.8"
 
 
@@ -49,116 +44,6 @@ def upgrade_release(
     for folder in (f"v{UPGRADE_VERSION}", "latest"):
         releases.publish(folder, [frozen.dist / "SHA256SUMS", frozen.archive])
     return frozen
-
-
-@dataclass
-class Machine:
-    """A user's machine: a home, the environment install.sh runs in, and the release server."""
-
-    home: Path
-    archon_home: Path  # where the installed archon keeps its own files when the test runs it
-    tmp: Path  # TMPDIR: the installer's work folder goes here, and must be gone afterwards
-    fakes: Path  # put first on PATH: stand-ins for uname, sysctl, gh when a test needs them
-    server: ReleaseServer
-    target: str
-
-    @property
-    def link(self) -> Path:
-        return self.home / ".local" / "bin" / "archon"
-
-    @property
-    def versions(self) -> Path:
-        return self.home / ".archon" / "install" / "versions"
-
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHON_", "DO_NOT_TRACK"))}
-        env.update(
-            {
-                "HOME": str(self.home),
-                "PATH": f"{self.fakes}{os.pathsep}{os.environ['PATH']}",
-                "TMPDIR": str(self.tmp),
-                "ARCHON_INSTALL_BASE_URL": self.server.url,
-                "ARCHON_TELEMETRY": "on",  # the user opted in: the installer's own check must still run with it off
-            }
-        )
-        env.update(extra or {})
-        return env
-
-    def install(
-        self, *args: str, version: str | None = FROZEN_VERSION, shell: str = "sh", env: Mapping[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        extra = {"ARCHON_VERSION": version} if version else {}
-        self.server.take_requests()
-        return subprocess.run(
-            [shell, str(INSTALL_SH), *args],
-            env=self.env({**extra, **(env or {})}),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-
-    def archon(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """The installed archon, run through the link as a user would."""
-        return subprocess.run(
-            [str(self.link), *args],
-            env={**os.environ, "HOME": str(self.home), "ARCHON_HOME": str(self.archon_home)},
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-
-    def fake(self, name: str, script: str) -> None:
-        path = self.fakes / name
-        path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
-        path.chmod(0o755)
-
-
-@pytest.fixture
-def machine(
-    releases: ReleaseServer, frozen_archon: FrozenArchon, tmp_path: Path, ingest: IngestServer
-) -> Iterator[Machine]:
-    home, archon_home, tmp, fakes = (tmp_path / name for name in ("home", "archon-home", "tmp", "fakes"))
-    for folder in (home, archon_home, tmp, fakes):
-        folder.mkdir()
-    yield Machine(home, archon_home, tmp, fakes, server=releases, target=frozen_archon.target)
-    assert list((tmp_path / "tmp").iterdir()) == []  # the installer cleaned up after itself, whatever happened
-    assert ingest.snapshot() == []  # nothing reached the ingest server: no install ever ran archon with telemetry on
-
-
-def tree(root: Path) -> dict[str, tuple[object, ...]]:
-    """Everything under ``root``: type and mode; for files also size and modification time, for links the target.
-    (A folder's own size and time change whenever an entry comes and goes, so they are left out.)"""
-    found: dict[str, tuple[object, ...]] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(dirpath, name)
-            info = path.lstat()
-            if stat.S_ISDIR(info.st_mode):
-                found[str(path.relative_to(root))] = (stat.filemode(info.st_mode),)
-            elif stat.S_ISLNK(info.st_mode):
-                found[str(path.relative_to(root))] = (stat.filemode(info.st_mode), os.readlink(path))
-            else:
-                found[str(path.relative_to(root))] = (stat.filemode(info.st_mode), info.st_size, info.st_mtime_ns)
-    return found
-
-
-def installed_version(machine: Machine) -> str:
-    result = machine.archon("version")
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stderr
-
-
-def refused(result: subprocess.CompletedProcess[str], reason: str) -> str:
-    assert result.returncode != 0, result.stderr
-    assert f"archon installer: error: {reason}" in result.stderr
-    return result.stderr
 
 
 @dataclass
@@ -283,10 +168,6 @@ def test_an_archive_missing_from_sha256sums_is_refused_before_it_is_downloaded(
     assert machine.server.take_requests() == [("GET", "/v9.9.1/SHA256SUMS")]
     assert tree(machine.home) == installed
     assert installed_version(machine).splitlines()[0] == f"archon {FROZEN_VERSION}"
-
-
-def sums_for(*files: Path) -> str:
-    return "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in files)
 
 
 def test_an_archon_that_does_not_run_here_is_not_installed(machine: Machine, tmp_path: Path) -> None:
@@ -414,23 +295,12 @@ def test_bad_settings_are_refused_before_anything_happens(machine: Machine, env:
     assert tree(machine.home) == {}
 
 
+@pytest.mark.needs_tool("shellcheck")
 def test_install_sh_passes_shellcheck_as_posix_sh() -> None:
     result = subprocess.run(
         [require_tool("shellcheck"), "--shell=sh", str(INSTALL_SH)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
-
-
-def fake_release(machine: Machine, tmp_path: Path, version: str, archon_script: str) -> None:
-    """Publish v<version>/ holding an archive whose ``archon`` is ``archon_script``, and its SHA256SUMS."""
-    archive = tmp_path / f"archon-{machine.target}.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        body = ("#!/bin/sh\n" + archon_script).encode()
-        info = tarfile.TarInfo(f"archon-{machine.target}/archon")
-        info.size, info.mode = len(body), 0o755
-        tar.addfile(info, io.BytesIO(body))
-    (tmp_path / "SHA256SUMS").write_text(sums_for(archive))
-    machine.server.publish(f"v{version}", [tmp_path / "SHA256SUMS", archive])
 
 
 def test_the_installer_runs_archon_only_with_telemetry_off_in_a_throwaway_home(

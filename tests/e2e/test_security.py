@@ -7,7 +7,9 @@ locks, a hostile ``lsb_release`` on PATH, a FIFO as ``config.yaml``. None of the
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import hashlib
 import json
 import os
@@ -21,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import OTHER_USER_TOOLS
 from tests.e2e.harness import PATIENCE, Cli
 from tests.e2e.processes import processes_with_home
 from tests.support.ingest import IngestServer
@@ -188,7 +191,7 @@ EVERYDAY = [
 @pytest.mark.parametrize(
     ("case", "problem"),
     [
-        ("home-of-another-user", "owned by another user"),
+        pytest.param("home-of-another-user", "owned by another user", marks=pytest.mark.needs_tool(*OTHER_USER_TOOLS)),
         ("home-writable-by-others", "writable by other users"),
         ("home-writable-by-group", "writable by other users"),
     ],
@@ -231,7 +234,12 @@ def test_a_home_someone_else_controls_is_never_used_nor_written(
 
 @pytest.mark.parametrize(
     ("case", "problem"),
-    [("telemetry-dir-of-another-user", "owned by another user"), ("telemetry-dir-writable", "writable by other users")],
+    [
+        pytest.param(
+            "telemetry-dir-of-another-user", "owned by another user", marks=pytest.mark.needs_tool(*OTHER_USER_TOOLS)
+        ),
+        ("telemetry-dir-writable", "writable by other users"),
+    ],
 )
 def test_a_telemetry_directory_someone_else_controls_is_never_used(
     cli: Cli, tmp_path: Path, request: pytest.FixtureRequest, case: str, problem: str
@@ -518,3 +526,53 @@ def test_telemetry_on_creates_no_id_while_the_environment_keeps_it_off(cli: Cli,
     assert cli.run("version").returncode == 0
     assert len(cli.wait_for_accepted(2)) == 2
     assert cli.identity() is not None
+
+
+# -- 7. what the platform reports is matched against a list, never passed on ------------------------------------
+
+_WINDOWS_MACHINE = """
+import os, platform
+def _machine():  # CPython 3.11 on Windows (platform._get_machine_win32): the architecture is an environment value
+    return os.environ.get("PROCESSOR_ARCHITEW6432", "") or os.environ.get("PROCESSOR_ARCHITECTURE", "")
+platform.machine = _machine
+"""
+
+ARCH_NEEDLE = "Zq-Arch-Needle-7x"
+
+
+def _everything_sent(ingest: IngestServer) -> str:
+    texts = []
+    for request in ingest.snapshot():
+        raw = request.raw_body
+        texts.append((gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", "replace"))
+        texts += [json.dumps(request.body), request.path, json.dumps(request.headers)]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("variable", ["PROCESSOR_ARCHITECTURE", "PROCESSOR_ARCHITEW6432"])
+def test_an_environment_value_read_as_the_cpu_architecture_never_reaches_the_server(
+    cli: Cli, tmp_path: Path, variable: str
+) -> None:
+    """Simulated on Linux with a ``sitecustomize`` on PYTHONPATH that gives ``platform.machine()`` CPython 3.11's
+    Windows behaviour: the needle is in the variable Windows' Python reads. It reached the server as ``arch``."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_WINDOWS_MACHINE, encoding="utf-8")
+    cli.env["PYTHONPATH"] = str(site)
+    cli.env[variable] = ARCH_NEEDLE
+    cli.opt_in()
+    assert cli.run("version").returncode == 0
+    received = cli.wait_for_accepted(2)
+    cli.settle()
+    assert len(received) == 2
+    assert {event["properties"]["arch"] for event in received} == {"other"}
+    sent = _everything_sent(cli.ingest)
+    encoded = ARCH_NEEDLE.encode()
+    for form in (ARCH_NEEDLE, ARCH_NEEDLE.lower(), ARCH_NEEDLE.upper(), "Needle-7x", "needle-7x"):
+        assert form not in sent, form
+    for form in (
+        base64.b64encode(encoded).decode(),
+        encoded.hex(),
+        base64.b64encode(ARCH_NEEDLE.lower().encode()).decode(),
+    ):
+        assert form not in sent, form

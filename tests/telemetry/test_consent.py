@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archon.config import ConfigState, read_config
-from archon.private_files import Untrusted
+from archon.private_files import Distrust, Untrusted
+from archon.runtime import flag
 from archon.telemetry.consent import Consent, may_record, resolve_consent
 
 if TYPE_CHECKING:
@@ -56,6 +57,12 @@ TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
     ({"DO_NOT_TRACK": "No"}, UNSET, False, DEFAULT, False),
     ({"DO_NOT_TRACK": ""}, UNSET, False, DEFAULT, False),
     ({"DO_NOT_TRACK": "0"}, ON, True, FROM_CONFIG, False),
+    # ... read by the one parser of boolean variables (archon.runtime.flag): any case, surrounding spaces ignored.
+    ({"DO_NOT_TRACK": " "}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": "FALSE"}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": " no "}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": "off"}, ON, True, FROM_CONFIG, False),
+    ({"DO_NOT_TRACK": " ON "}, ON, False, DNT, False),
     # 2. ARCHON_TELEMETRY_DISABLED beats ARCHON_TELEMETRY and config.
     ({"ARCHON_TELEMETRY_DISABLED": "1"}, ON, False, DISABLED, False),
     ({"ARCHON_TELEMETRY_DISABLED": "1", "ARCHON_TELEMETRY": "on"}, ON, False, DISABLED, False),
@@ -189,7 +196,7 @@ def test_local_only_records_with_a_key_and_never_without() -> None:
 
 # -- the archon home must be the user's own ------------------------------------------------------------------
 
-UNTRUSTED = Untrusted(Path("/tmp/shared/archon-home"), "not-owned")
+UNTRUSTED = Untrusted(Path("/tmp/shared/archon-home"), Distrust.NOT_OWNED)
 
 
 def _untrusted() -> Untrusted:
@@ -224,3 +231,12 @@ def test_a_home_someone_else_controls_means_off_whatever_says_on(env: dict[str, 
 def test_a_home_of_ones_own_changes_nothing() -> None:
     consent = resolve_consent({}, lambda: ON, home_trust=lambda: None)
     assert (consent.enabled, consent.source, consent.untrusted) == (True, "config", None)
+
+
+@pytest.mark.parametrize(
+    "value", ["", " ", "0", "1", "false", "FALSE", "no", "No", "off", "Off", "on", "yes", "true", " 1 ", "maybe", "2"]
+)
+def test_do_not_track_is_read_by_the_one_boolean_parser(value: str) -> None:
+    """DO_NOT_TRACK keeps telemetry off unless ``archon.runtime.flag`` reads it as false: no second word list."""
+    consent = resolve_consent({"DO_NOT_TRACK": value}, lambda: ON)
+    assert (consent.source == DNT) == (flag(value) is not False)

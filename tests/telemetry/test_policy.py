@@ -171,3 +171,13 @@ def test_every_text_property_names_its_values() -> None:
             if spec["type"] == "text":
                 assert "one_of" in spec
                 assert spec["one_of"] or "rule" in spec
+
+
+def test_what_comes_from_the_platform_is_a_closed_list() -> None:
+    """No rule that admits whatever a system reports: the policy lists every value (issue 19, item 6)."""
+    common = build_policy()["common"]
+    for name in ("platform", "arch", "python_version"):
+        assert set(common[name]) == {"type", "one_of"}, name
+        assert "other" in common[name]["one_of"], name
+    assert common["arch"]["one_of"] == ["arm", "arm64", "other", "ppc64le", "riscv64", "s390x", "x86", "x86_64"]
+    assert common["platform"]["one_of"] == ["darwin", "linux", "other", "win32"]

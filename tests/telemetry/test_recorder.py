@@ -19,7 +19,7 @@ from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.local_events import LOCAL_DISTINCT_ID, LocalEvents
 from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.policy import policy_hash
-from archon.telemetry.recorder import DEBUG_DISTINCT_ID, PolicyNotice, Recorder
+from archon.telemetry.recorder import DEBUG_DISTINCT_ID, PolicyNotice, Recorder, common_properties
 from archon.telemetry.schema import CliCommandCompleted, CliCommandInvoked, SafeName
 from tests.conftest import TEST_KEY
 from tests.support.consent import consent_on
@@ -279,3 +279,13 @@ def test_do_not_track_wins_over_local_only(paths: ArchonPaths) -> None:
     recorder, _ = _session(paths, env={"DO_NOT_TRACK": "1"})
     recorder.record(EVENT)
     assert LocalEvents(paths).count() == 0
+
+
+def test_platform_properties_are_never_what_the_system_reported() -> None:
+    """On Windows, CPython 3.11's ``platform.machine()`` is an environment variable: whatever the platform says
+    reaches an event only as one of the listed values (issue 19, item 6)."""
+    build = current_build()._replace(platform="win32-zq-needle", arch="zq-needle-arch", python_version="3.99")
+    common = common_properties(build)
+    assert (common["platform"], common["arch"], common["python_version"]) == ("other", "other", "other")
+    real = common_properties(current_build()._replace(platform="linux", arch="aarch64", python_version="3.12"))
+    assert (real["platform"], real["arch"], real["python_version"]) == ("linux", "arm64", "3.12")

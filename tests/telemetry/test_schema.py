@@ -102,7 +102,8 @@ CliCommandInvoked(command="my-secret-workflow", subcommand=SafeName(""))
 BAD_LITERAL = """
 from archon.telemetry.schema import SafeName, WorkflowNodeFailed
 WorkflowNodeFailed(
-    workflow_name=SafeName("user-defined"), node_type="bash", error_classification="boom", provider="none"
+    workflow_name=SafeName("user-defined"), node_type="bash", error_classification="boom",
+    failure_kind="exit_status", provider="none",
 )
 """
 

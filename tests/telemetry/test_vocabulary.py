@@ -18,7 +18,10 @@ from archon.telemetry.vocabulary import (
     _is_command_word,
     _is_identifier,
     command_name,
+    cpu_architecture,
     error_class,
+    operating_system,
+    python_version,
     where,
     workflow_name,
 )
@@ -130,3 +133,67 @@ def test_where_skips_library_frames_below_archons_own(tmp_path: Path) -> None:
 def test_the_name_checks_are_the_patterns_they_state(name: str) -> None:
     assert _is_identifier(name) == (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,79}", name) is not None)
     assert _is_command_word(name) == (re.fullmatch(r"[a-z][a-z0-9-]{0,39}", name) is not None)
+
+
+# -- what the platform reports is matched against a list, never passed on (issue 19, item 6) -------------------
+
+
+@pytest.mark.parametrize(
+    ("machine", "expected"),
+    [
+        ("x86_64", "x86_64"),
+        ("AMD64", "x86_64"),  # Windows' PROCESSOR_ARCHITECTURE
+        ("EM64T", "x86_64"),
+        ("aarch64", "arm64"),
+        ("ARM64", "arm64"),
+        ("arm64", "arm64"),
+        ("i686", "x86"),
+        ("x86", "x86"),
+        ("armv7l", "arm"),
+        ("ppc64le", "ppc64le"),
+        ("s390x", "s390x"),
+        ("riscv64", "riscv64"),
+        ("", "other"),
+        ("IA64", "other"),
+        ("zq-needle-7", "other"),  # whatever PROCESSOR_ARCHITECTURE held
+        ("x86_64 ", "other"),
+        ("x86_64\nghp_token", "other"),
+    ],
+)
+def test_cpu_architecture_is_one_of_a_closed_list(machine: str, expected: str) -> None:
+    assert cpu_architecture(machine) == expected
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("linux", "linux"),
+        ("darwin", "darwin"),
+        ("win32", "win32"),
+        ("freebsd14", "other"),
+        ("cygwin", "other"),
+        ("emscripten", "other"),
+        ("Linux", "other"),
+        ("linux-zq-needle", "other"),
+        ("", "other"),
+    ],
+)
+def test_operating_system_is_one_of_a_closed_list(platform: str, expected: str) -> None:
+    assert operating_system(platform) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("3.11", "3.11"),
+        ("3.12", "3.12"),
+        ("3.15", "3.15"),
+        ("3.16", "other"),
+        ("2.7", "other"),
+        ("3.1", "other"),
+        ("3.11.7", "other"),
+        ("", "other"),
+    ],
+)
+def test_python_version_is_one_of_a_closed_list(version: str, expected: str) -> None:
+    assert python_version(version) == expected

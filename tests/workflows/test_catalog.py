@@ -8,7 +8,7 @@ from archon.paths import ArchonPaths
 from archon.workflows.bundled import bundled_workflow_names
 from archon.workflows.catalog import load_catalog, load_workflow_file
 from archon.workflows.errors import WorkflowDefinitionError, WorkflowNotFoundError
-from archon.workflows.sources import find_repo_root
+from archon.workflows.sources import SourceTrust, find_repo_root
 
 
 def write(path: Path, text: str) -> Path:
@@ -25,7 +25,7 @@ def test_a_fresh_home_has_exactly_the_bundled_workflows(isolation: Path, tmp_pat
     catalog = load_catalog(paths=ArchonPaths(isolation), cwd=tmp_path)
     assert set(catalog.workflows) == bundled_workflow_names()
     assert all(w.origin == "bundled" for w in catalog.workflows.values())
-    assert catalog.errors == {}
+    assert catalog.broken == []
 
 
 def test_later_sources_override_earlier_ones_by_name(isolation: Path, tmp_path: Path) -> None:
@@ -80,8 +80,11 @@ def test_the_repo_is_the_nearest_ancestor_with_git_or_archon(tmp_path: Path) -> 
     (tmp_path / "outer" / ".git").mkdir(parents=True)
     (tmp_path / "outer" / "inner" / ".archon").mkdir(parents=True)
     (tmp_path / "outer" / "inner" / "a").mkdir()
-    assert find_repo_root(tmp_path / "outer" / "inner" / "a") == tmp_path / "outer" / "inner"
-    assert find_repo_root(tmp_path / "outer") == tmp_path / "outer"
+    trust = SourceTrust.of_this_process()
+    assert find_repo_root(tmp_path / "outer" / "inner" / "a", trust=trust, user_home=None).root == (
+        tmp_path / "outer" / "inner"
+    )
+    assert find_repo_root(tmp_path / "outer", trust=trust, user_home=None).root == tmp_path / "outer"
 
 
 def test_a_single_file_may_use_commands_next_to_it(isolation: Path, tmp_path: Path) -> None:
@@ -98,3 +101,45 @@ def test_a_file_that_is_not_utf8_is_a_definition_error(isolation: Path, tmp_path
     path.write_bytes(b"name: \xff\xfe\n")
     with pytest.raises(WorkflowDefinitionError, match="not valid UTF-8"):
         load_workflow_file(path, paths=ArchonPaths(isolation), cwd=tmp_path)
+
+
+def test_a_broken_override_hides_the_workflow_its_name_would_replace(isolation: Path, tmp_path: Path) -> None:
+    """Issue 19, item 7: a valid ~/.archon/workflows/dup.yaml and a broken <repo>/.archon/workflows/dup-override.yaml,
+    both `name: dup`: `run dup` must fail naming the broken file, not run the user's version."""
+    paths = ArchonPaths(isolation)
+    write(paths.workflows / "dup.yaml", wf("dup", "user-version"))
+    (tmp_path / ".git").mkdir()
+    override = write(
+        tmp_path / ".archon" / "workflows" / "dup-override.yaml",
+        "name: dup\ndescription: broken\nnodes: [{id: a, bash: x, prompt: y}]\n",
+    )
+    catalog = load_catalog(paths=paths, cwd=tmp_path)
+    assert "dup" not in catalog.workflows
+    assert [(b.source, b.stem, b.hides) for b in catalog.broken] == [(str(override), "dup-override", "dup")]
+    with pytest.raises(WorkflowDefinitionError, match=r"dup-override\.yaml: node 'a'.*replaces workflow 'dup'"):
+        catalog.get("dup")
+    with pytest.raises(WorkflowNotFoundError):
+        catalog.get("dup-override")
+
+
+def test_a_broken_file_whose_name_cannot_be_read_hides_the_workflow_named_like_the_file(
+    isolation: Path, tmp_path: Path
+) -> None:
+    paths = ArchonPaths(isolation)
+    write(paths.workflows / "mine.yaml", wf("archon-assist", "user-version"))
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".archon" / "workflows" / "archon-assist.yaml", "name: [unclosed\n")
+    catalog = load_catalog(paths=paths, cwd=tmp_path)
+    assert [b.hides for b in catalog.broken] == ["archon-assist"]
+    with pytest.raises(WorkflowDefinitionError, match=r"archon-assist\.yaml: invalid YAML"):
+        catalog.get("archon-assist")
+
+
+def test_a_later_valid_definition_still_wins_over_an_earlier_broken_one(isolation: Path, tmp_path: Path) -> None:
+    paths = ArchonPaths(isolation)
+    write(paths.workflows / "x.yaml", "name: dup\ndescription: broken\nnodes: oops\n")
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".archon" / "workflows" / "y.yaml", wf("dup", "repo-version"))
+    catalog = load_catalog(paths=paths, cwd=tmp_path)
+    assert catalog.get("dup").description == "repo-version"
+    assert [b.hides for b in catalog.broken] == ["dup"]  # still reported by `list`

@@ -1,4 +1,4 @@
-"""The executor against real processes: bash nodes, and fake provider CLIs that behave like the real ones."""
+"""The executor against real processes: bash nodes, and fake provider CLIs that replay what the real ones printed."""
 
 from __future__ import annotations
 
@@ -8,14 +8,25 @@ from pathlib import Path
 
 import pytest
 
+from archon.workflows.capability import Capability
+from archon.workflows.clis import assistant_cli
+from archon.workflows.clis.contract import AssistantRequest
 from archon.workflows.commands import CommandLibrary
-from archon.workflows.errors import NodeCommandError, NodeSpawnError, NodeTimeoutError, ProviderNotFoundError
+from archon.workflows.errors import (
+    AssistantFailedError,
+    NodeCommandError,
+    NodeDeniedError,
+    NodeSpawnError,
+    NodeTimeoutError,
+    ProviderNotFoundError,
+)
 from archon.workflows.executor import run_workflow
 from archon.workflows.loader import parse_workflow
 from archon.workflows.model import Node, Workflow
+from archon.workflows.node_events import AssistantText, NodeEvent, OutputLine, Retrying, ToolCall
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
-from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, write_executable
+from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, recorded_stdin
 
 COMMANDS = CommandLibrary({"summarize": "Summarize for $who: $ARGUMENTS"})
 
@@ -23,12 +34,16 @@ COMMANDS = CommandLibrary({"summarize": "Summarize for $who: $ARGUMENTS"})
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.events: list[tuple[str, NodeEvent]] = []
 
     def run_started(self, workflow: Workflow, provider: ProviderName | None) -> None:
         self.calls.append(("run_started", str(provider)))
 
     def node_started(self, node: Node) -> None:
         self.calls.append(("node_started", node.id))
+
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        self.events.append((node.id, event))
 
     def node_finished(self, result: NodeResult) -> None:
         self.calls.append((f"node_{result.status}", result.node.id))
@@ -56,6 +71,7 @@ def run(
     inputs: dict[str, str] | None = None,
     observer: Recorder | None = None,
     max_parallel: int = 4,
+    max_capability: Capability | None = None,
 ) -> RunResult:
     return run_workflow(
         wf,
@@ -66,6 +82,8 @@ def run(
         cwd=cwd,
         observer=observer or Recorder(),
         max_parallel=max_parallel,
+        max_capability=max_capability,
+        retry_delays=(0.01, 0.01),
     )
 
 
@@ -143,6 +161,7 @@ def test_dependents_of_a_failed_node_are_skipped_and_other_branches_go_on(tmp_pa
     assert result.failed_node.id == "broken"
     assert _node(result, "child").skipped_because == "broken"
     assert _node(result, "grandchild").skipped_because == "child"
+    assert broken.failure_kind == "exit_status"
     assert not (tmp_path / "child-ran").exists()
     assert not (tmp_path / "grandchild-ran").exists()
     assert ("node_skipped", "grandchild") in recorder.calls
@@ -157,7 +176,7 @@ def _is_gone(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the killed process")
-def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+def test_a_timeout_stops_the_node_and_what_it_started(tmp_path: Path) -> None:
     wf = workflow(
         """\
         name: slow
@@ -178,13 +197,34 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert _is_gone(int((tmp_path / "child.pid").read_text()))
 
 
-@pytest.mark.parametrize(("provider", "flags"), [("claude", ["-p"]), ("codex", ["exec"])])
-def test_prompt_and_command_nodes_go_through_the_provider_cli(
-    provider: ProviderName, flags: list[str], tmp_path: Path
-) -> None:
-    fake = fake_provider(tmp_path / "bin", provider, "success")
+def test_bash_output_is_reported_line_by_line_and_pipelines_fail_on_any_command(tmp_path: Path) -> None:
     wf = workflow(
         """\
+        name: w
+        description: d
+        nodes:
+          - {id: talk, bash: 'echo one; echo two >&2; echo three'}
+          - {id: pipe, bash: 'false | cat'}
+        """
+    )
+    recorder = Recorder()
+    result = run(wf, tmp_path, observer=recorder)
+    talk = [event for node, event in recorder.events if node == "talk"]
+    assert OutputLine("one") in talk
+    assert OutputLine("two", "stderr") in talk
+    assert talk.index(OutputLine("one")) < talk.index(OutputLine("three"))
+    assert _node(result, "talk").output == "one\nthree\n"
+    assert _node(result, "pipe").status == "failed"  # pipefail: `false | cat` fails
+
+
+def _ask(tmp_path: Path, text: str, *, provider: ProviderName = "claude", **kwargs: object) -> RunResult:
+    return run(workflow(text), tmp_path, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("provider", ["claude", "codex"])
+def test_prompt_and_command_nodes_go_through_the_provider_cli(provider: ProviderName, tmp_path: Path) -> None:
+    fake = fake_provider(tmp_path / "bin", provider, "echo")
+    wf = """\
         name: ask
         description: d
         nodes:
@@ -192,45 +232,43 @@ def test_prompt_and_command_nodes_go_through_the_provider_cli(
           - {id: ask, depends_on: [facts], prompt: 'Given "$facts.output", answer $ARGUMENTS'}
           - {id: sum, depends_on: [ask], command: summarize}
         """
-    )
-    result = run(
-        wf,
-        tmp_path,
-        env={"PATH": path_with(tmp_path / "bin")},
-        provider=provider,
-        arguments=("why?",),
-        inputs={"who": "ops"},
-    )
+    result = _ask(tmp_path, wf, provider=provider, arguments=("why?",), inputs={"who": "ops"})
     assert result.ok, result.error
     assert result.provider == provider
-    assert _node(result, "ask").output == 'answer to: Given "it is 42", answer why?\n'
-    assert _node(result, "ask").provider == provider
+    assert _node(result, "ask").output == 'answer to: Given "it is 42", answer why?'
+    assert (_node(result, "ask").provider, _node(result, "ask").capability) == (provider, "read")
     assert _node(result, "facts").provider is None
-    assert recorded_argv(fake) == [*flags, "--", "Summarize for ops: why?"]
+    assert recorded_stdin(fake) == "Summarize for ops: why?"
+    argv = recorded_argv(fake)
+    assert ("--output-format" in argv) if provider == "claude" else (argv[:2] == ["exec", "--json"])
+    assert "Summarize for ops: why?" not in argv
 
 
-@pytest.mark.parametrize(("provider", "flags"), [("claude", ["-p"]), ("codex", ["exec"])])
-@pytest.mark.parametrize("prompt", ["--dangerously-skip-permissions", "-p --yolo", "--", "- a list item"])
-def test_a_prompt_starting_with_a_dash_reaches_the_cli_as_the_prompt(
-    provider: ProviderName, flags: list[str], prompt: str, tmp_path: Path
-) -> None:
-    """`archon workflow run ask -- --dangerously-skip-permissions` must not hand the CLI a flag: the fake reads its
-    command line as claude (commander) and codex (clap) do, so only an operand comes back as the answer."""
-    fake = fake_provider(tmp_path / "bin", provider, "success")
-    wf = workflow('name: ask\ndescription: d\nnodes: [{id: ask, prompt: "$ARGUMENTS"}]\n')
-    result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, arguments=(prompt,))
+@pytest.mark.parametrize("provider", ["claude", "codex"])
+@pytest.mark.parametrize("prompt", ["--dangerously-skip-permissions", "-p --yolo", "--", "-", "x" * 300_000])
+def test_any_prompt_reaches_the_cli_intact_on_stdin(provider: ProviderName, prompt: str, tmp_path: Path) -> None:
+    """A prompt starting with `-` never becomes a flag, `-` alone is not codex's "read stdin" marker any more (it
+    is read from stdin either way), and a prompt far over the 128 KiB argument limit still passes."""
+    fake = fake_provider(tmp_path / "bin", provider, "echo")
+    result = _ask(
+        tmp_path,
+        'name: ask\ndescription: d\nnodes: [{id: ask, prompt: "$ARGUMENTS"}]\n',
+        provider=provider,
+        arguments=(prompt,),
+    )
     assert result.ok, result.error
-    assert _node(result, "ask").output == f"answer to: {prompt}\n"
-    assert recorded_argv(fake) == [*flags, "--", prompt]
+    assert recorded_stdin(fake) == prompt
+    request = AssistantRequest(binary=str(fake), prompt=prompt, capability="read")
+    assert recorded_argv(fake) == assistant_cli(provider).command(request, env={}).argv[1:]  # no prompt in it
 
 
 def test_the_provider_binary_can_be_overridden(tmp_path: Path) -> None:
-    custom = fake_provider(tmp_path / "elsewhere", "my-claude", "success")
+    custom = fake_provider(tmp_path / "elsewhere", "my-claude", "echo")
     wf = workflow("name: w\ndescription: d\nnodes: [{id: a, prompt: hi}]\n")
     env = {"PATH": "/usr/bin:/bin", "ARCHON_CLAUDE_BIN": str(custom)}
     result = run(wf, tmp_path, env=env)
     assert result.ok
-    assert recorded_argv(custom) == ["-p", "--", "hi"]
+    assert recorded_stdin(custom) == "hi"
 
 
 def test_a_missing_provider_cli_stops_the_run_before_any_node(tmp_path: Path) -> None:
@@ -255,38 +293,143 @@ def test_a_missing_provider_cli_stops_the_run_before_any_node(tmp_path: Path) ->
     assert recorder.calls == [("run_started", "codex"), ("run_finished", "failed")]
 
 
+THEN = """\
+name: w
+description: d
+nodes:
+  - {id: ask, prompt: hi, timeout: 5}
+  - {id: after, bash: 'touch after-ran', depends_on: [ask]}
+"""
+
+
 @pytest.mark.parametrize(
-    ("behaviour", "classification", "error_type"),
+    ("provider", "behaviour", "classification", "kind", "error_type"),
     [
-        ("rate_limit", "transient", NodeCommandError),
-        ("quota", "credit_exhausted", NodeCommandError),
-        ("crash", "fatal", NodeCommandError),
-        ("timeout", "transient", NodeTimeoutError),
+        ("claude", "claude/error_authentication", "fatal", "assistant_error", AssistantFailedError),
+        ("claude", "claude/error_credit_balance", "credit_exhausted", "assistant_error", AssistantFailedError),
+        ("claude", "claude/error_overloaded", "transient", "assistant_error", AssistantFailedError),
+        ("codex", "codex/error_quota", "credit_exhausted", "assistant_error", AssistantFailedError),
+        ("codex", "codex/error_server_error", "transient", "assistant_error", AssistantFailedError),
+        ("claude", "crash", "fatal", "assistant_error", AssistantFailedError),
     ],
 )
-def test_provider_failures_are_classified(
-    behaviour: str, classification: str, error_type: type[Exception], tmp_path: Path
+def test_provider_failures_are_classified_and_skip_what_depends_on_them(  # noqa: PLR0917 - the parameters
+    provider: ProviderName,
+    behaviour: str,
+    classification: str,
+    kind: str,
+    error_type: type[Exception],
+    tmp_path: Path,
 ) -> None:
-    fake_provider(tmp_path / "bin", "claude", behaviour)
-    wf = workflow(
-        """\
-        name: w
-        description: d
-        nodes:
-          - {id: ask, prompt: hi, timeout: 0.5}
-          - {id: after, bash: 'touch after-ran', depends_on: [ask]}
-        """
-    )
-    result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")})
+    fake = fake_provider(tmp_path / "bin", provider, behaviour)
+    result = _ask(tmp_path, THEN, provider=provider)
     ask = _node(result, "ask")
-    assert ask.status == "failed"
+    assert (ask.status, ask.failure_kind) == ("failed", kind)
     assert ask.failure is not None
     assert ask.failure.classification == classification
     assert isinstance(ask.error, error_type)
     assert _node(result, "after").status == "skipped"
     assert not (tmp_path / "after-ran").exists()
+    calls = int(fake.with_name(f"{fake.name}.calls").read_text())
+    assert calls == (3 if classification == "transient" else 1)  # archon retries transient failures, twice
+    assert ask.attempts == calls
     if behaviour == "crash":
         assert ask.returncode == -11
+
+
+def test_a_transient_failure_before_any_tool_is_retried_and_can_succeed(tmp_path: Path) -> None:
+    fake_provider(tmp_path / "bin", "claude", "claude/error_overloaded,echo")
+    recorder = Recorder()
+    result = _ask(tmp_path, THEN, observer=recorder)
+    assert result.ok, result.error
+    assert _node(result, "ask").attempts == 2
+    assert ("ask", Retrying(2, 0.01, "HTTP 529")) in recorder.events
+
+
+def test_a_timeout_is_transient_and_not_retried(tmp_path: Path) -> None:
+    fake = fake_provider(tmp_path / "bin", "claude", "hang")
+    result = _ask(tmp_path, THEN.replace("timeout: 5", "timeout: 0.5"))
+    ask = _node(result, "ask")
+    assert (ask.failure_kind, ask.attempts) == ("timed_out", 1)
+    assert ask.failure is not None
+    assert ask.failure.classification == "transient"
+    assert isinstance(ask.error, NodeTimeoutError)
+    assert fake.with_name(f"{fake.name}.calls").read_text() == "1"
+
+
+@pytest.mark.parametrize(
+    ("provider", "behaviour", "capability"),
+    [
+        ("claude", "claude/bash_default", "read"),
+        ("claude", "claude/edit_dont_ask", "edit"),
+        ("codex", "codex/edit_read_only", "read"),
+    ],
+)
+def test_a_node_whose_work_was_denied_fails_and_says_what(
+    provider: ProviderName, behaviour: str, capability: Capability, tmp_path: Path
+) -> None:
+    fake_provider(tmp_path / "bin", provider, behaviour)
+    recorder = Recorder()
+    result = _ask(
+        tmp_path,
+        THEN.replace("prompt: hi", f"prompt: hi, capability: {capability}"),
+        provider=provider,
+        observer=recorder,
+    )
+    ask = _node(result, "ask")
+    assert (ask.status, ask.failure_kind, ask.capability) == ("failed", "denied", capability)
+    assert ask.failure is not None
+    assert (ask.failure.classification, ask.failure.reason) == ("fatal", "denied")
+    assert isinstance(ask.error, NodeDeniedError)
+    (denial,) = ask.denials
+    assert denial.tool in ask.error.message
+    assert ("ask", denial) in recorder.events
+    assert not result.ok
+    assert _node(result, "after").status == "skipped"
+
+
+def test_events_arrive_in_order_before_the_node_finishes(tmp_path: Path) -> None:
+    fake_provider(tmp_path / "bin", "claude", "claude/edit_accept_edits")
+    recorder = Recorder()
+    result = _ask(tmp_path, THEN.replace("prompt: hi", "prompt: hi, capability: edit"), observer=recorder)
+    assert result.ok, result.error
+    kinds = [type(e) for n, e in recorder.events if n == "ask"]
+    assert kinds.index(ToolCall) < kinds.index(AssistantText)
+    assert _node(result, "ask").usage is not None
+    assert result.usage == _node(result, "ask").usage
+
+
+def test_the_run_cap_lowers_what_a_node_may_do(tmp_path: Path) -> None:
+    fake = fake_provider(tmp_path / "bin", "claude", "echo")
+    result = _ask(tmp_path, THEN.replace("prompt: hi", "prompt: hi, capability: run"), max_capability="read")
+    assert _node(result, "ask").capability == "read"
+    assert "--disallowedTools=Edit,Write,NotebookEdit" in recorded_argv(fake)
+    assert "--allowedTools=Bash" not in recorded_argv(fake)
+
+
+@pytest.mark.parametrize(
+    ("provider", "resumed"), [("claude", ["--resume=session-0", "--fork-session"]), ("codex", ["fork", "thread-0"])]
+)
+def test_a_node_can_continue_an_earlier_nodes_session(
+    provider: ProviderName, resumed: list[str], tmp_path: Path
+) -> None:
+    fake = fake_provider(tmp_path / "bin", provider, "echo")
+    text = """\
+        name: w
+        description: d
+        model: big
+        nodes:
+          - {id: plan, prompt: plan it}
+          - {id: other, prompt: fresh, depends_on: [plan], model: small}
+          - {id: do, prompt: do it, depends_on: [other], resume: plan}
+        """
+    result = _ask(tmp_path, text, provider=provider, max_parallel=1)
+    assert result.ok, result.error
+    assert _node(result, "plan").session_id in ("session-0", "thread-0")
+    argv = recorded_argv(fake)
+    assert argv[-len(resumed) - (provider == "codex") :][: len(resumed)] == resumed
+    assert "--model=big" in argv
+    assert (_node(result, "other").model, _node(result, "do").model) == ("small", "big")
 
 
 def test_bash_missing_from_path_is_a_fatal_node_failure(tmp_path: Path) -> None:
@@ -294,14 +437,13 @@ def test_bash_missing_from_path_is_a_fatal_node_failure(tmp_path: Path) -> None:
     result = run(wf, tmp_path, env={"PATH": str(tmp_path / "empty")})
     a = _node(result, "a")
     assert a.failure is not None
-    assert (a.status, a.failure.classification) == ("failed", "fatal")
+    assert (a.status, a.failure.classification, a.failure_kind) == ("failed", "fatal", "not_started")
     assert isinstance(a.error, NodeSpawnError)
 
 
-def test_a_prompt_too_long_for_the_os_is_a_clear_fatal_failure(tmp_path: Path) -> None:
-    write_executable(tmp_path / "bin", "claude", "echo unreachable")
-    wf = workflow("name: w\ndescription: d\nnodes: [{id: a, prompt: '$ARGUMENTS'}]\n")
-    result = run(wf, tmp_path, env={"PATH": path_with(tmp_path / "bin")}, arguments=("x" * 3_000_000,))
+def test_a_value_too_large_for_a_bash_nodes_environment_is_a_clear_fatal_failure(tmp_path: Path) -> None:
+    wf = workflow("name: w\ndescription: d\nnodes: [{id: a, bash: 'echo \"$ARGUMENTS\"'}]\n")
+    result = run(wf, tmp_path, arguments=("x" * 3_000_000,))
     a = _node(result, "a")
     assert a.failure is not None
     assert a.failure.classification == "fatal"

@@ -158,6 +158,40 @@ INVALID = [
         id="output-reference-without-dependency",
     ),
     pytest.param(
+        _HEAD + "nodes: [{id: a, prompt: x, capability: write}]\n",
+        "a",
+        "capability",
+        "must be one of: read, edit, run",
+        id="unknown-capability",
+    ),
+    pytest.param(
+        _HEAD + "nodes: [{id: a, bash: x, capability: read}]\n",
+        "a",
+        "capability",
+        "for prompt and command nodes",
+        id="capability-on-bash",
+    ),
+    pytest.param(_HEAD + "nodes: [{id: a, bash: x, model: opus}]\n", "a", "model", "for prompt", id="model-on-bash"),
+    pytest.param(_HEAD + "nodes: [{id: a, prompt: x, model: '--evil'}]\n", "a", "model", "must match", id="dash-model"),
+    pytest.param(_HEAD + "model: 'two words'\nnodes: [{id: a, prompt: x}]\n", None, "model", "must match", id="model"),
+    pytest.param(
+        _HEAD + "nodes: [{id: a, prompt: x}, {id: b, prompt: y, resume: a}]\n",
+        "b",
+        "resume",
+        "'a' is not in depends_on",
+        id="resume-without-dependency",
+    ),
+    pytest.param(
+        _HEAD + "nodes: [{id: a, bash: x}, {id: b, prompt: y, resume: a, depends_on: [a]}]\n",
+        "b",
+        "resume",
+        "'a' is a bash node",
+        id="resume-a-bash-node",
+    ),
+    pytest.param(
+        _HEAD + "nodes: [{id: b, prompt: y, resume: ghost}]\n", "b", "resume", "unknown node 'ghost'", id="resume-ghost"
+    ),
+    pytest.param(
         _HEAD + "nodes: [{id: a, bash: !!python/object:os.system x}]\n",
         None,
         None,
@@ -197,3 +231,18 @@ def test_output_reference_through_a_transitive_dependency_is_allowed() -> None:
 def test_a_shell_variable_followed_by_dot_output_can_be_written_with_braces() -> None:
     workflow = parse(_HEAD + "nodes: [{id: a, bash: 'cp ${name}.output /tmp'}]\n")
     assert workflow.nodes[0].text == "cp ${name}.output /tmp"
+
+
+def test_capability_model_and_resume() -> None:
+    workflow = parse(
+        _HEAD
+        + "model: opus\nnodes:\n"
+        + "  - {id: prep, bash: x}\n"
+        + "  - {id: plan, prompt: p, depends_on: [prep]}\n"
+        + "  - {id: do, prompt: d, capability: edit, model: 'sonnet[1m]', resume: plan, depends_on: [plan]}\n"
+        + "  - {id: test, command: review, capability: run, resume: plan, depends_on: [do]}\n"
+    )
+    prep, plan, do, test = workflow.nodes
+    assert (prep.capability, plan.capability, do.capability, test.capability) == (None, "read", "edit", "run")
+    assert [workflow.model_of(n) for n in workflow.nodes] == [None, "opus", "sonnet[1m]", "opus"]
+    assert (do.resume, test.resume) == ("plan", "plan")  # through a transitive dependency too
