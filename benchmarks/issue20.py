@@ -35,8 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.delivery import latency
-from benchmarks.exit_time import against_floor, on_vs_off
-from benchmarks.keyed_archon import Blackhole, KeyedArchon, describe_machine, percentile, ratio_row
+from benchmarks.exit_time import against_floor, blackholed, on_vs_off
+from benchmarks.keyed_archon import KeyedArchon, describe_machine, percentile, ratio_row
 from tests.support.ingest import IngestServer, Mode
 
 ON_OFF_TARGET = 1.03
@@ -60,18 +60,6 @@ def cpu_hog(enabled: bool) -> Iterator[str]:
     finally:
         hog.kill()
         hog.wait()
-
-
-def lone_runs(keyed: KeyedArchon, runs: int) -> tuple[list[float], list[float]]:
-    """On vs off, ABBA, with no flusher alive before each run: every on-run starts one (and waits for nothing)."""
-    on: list[float] = []
-    off: list[float] = []
-    for index in range(runs):
-        order = ("home-off", "home-on") if index % 2 == 0 else ("home-on", "home-off")
-        for home in order:
-            keyed.wait_gone()
-            (on if home == "home-on" else off).append(keyed.run(home, "version"))
-    return off, on
 
 
 def binary_vs_wheel(keyed: KeyedArchon, executable: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -142,7 +130,7 @@ def measure(keyed: KeyedArchon, server: IngestServer, executable: Path | None, a
     server.reset("ok")
     off, on = on_vs_off(keyed, args.runs)
     rows.append(ratio_row("telemetry on vs off, ingest answers 200", off, on, ON_OFF_TARGET))
-    off, on = lone_runs(keyed, args.runs)
+    off, on = on_vs_off(keyed, args.runs, alone=True)
     lone = ratio_row("(for information) the same, every run alone: no flusher lingering", off, on, ON_OFF_TARGET)
     failing: tuple[tuple[Mode, str], ...] = (("unavailable", "answers 503"), ("hang", "never answers"))
     for mode, label in failing:
@@ -170,13 +158,8 @@ def measure(keyed: KeyedArchon, server: IngestServer, executable: Path | None, a
     rows.append("| " + " | ".join([*cells, "", "", "p95 <= 2000 ms", verdict]) + " |")
     keyed.wait_gone()
     server.stop()  # the same port, now swallowing connections: what a firewalled host does
-    hole = Blackhole(server.port)
-    try:
-        off, on = on_vs_off(keyed, args.runs)
-        rows.append(ratio_row("telemetry on vs off, ingest blackholed", off, on, ON_OFF_TARGET))
-        keyed.wait_gone()
-    finally:
-        hole.close()
+    off, on = blackholed(keyed, server.port, args.runs)
+    rows.append(ratio_row("telemetry on vs off, ingest blackholed", off, on, ON_OFF_TARGET))
     rows.append(lone)
     return rows
 

@@ -80,6 +80,14 @@ def _prepared_run(paths: ArchonPaths, *, env: Mapping[str, str] | None = None, b
     )
 
 
+def _after_a_long_way(paths: ArchonPaths) -> PreparedRun:
+    """A run with consent from config.yaml, after the long way has prepared the events (its own left no events)."""
+    consent_on(paths)
+    _run(_long_way(paths))
+    Outbox(paths).clear()
+    return _prepared_run(paths)
+
+
 def _run(events: CommandEvents | PreparedRun, exit_code: int = 0) -> None:
     events.started("workflow", "run")
     events.ended("workflow", "run", exit_code=exit_code, duration_ms=1234)
@@ -159,10 +167,7 @@ def test_a_run_whose_templates_stop_holding_goes_the_long_way(paths: ArchonPaths
 
 
 def test_consent_withdrawn_in_config_during_a_run_is_noticed_before_the_next_event(paths: ArchonPaths) -> None:
-    consent_on(paths)
-    _run(_long_way(paths))
-    Outbox(paths).clear()
-    run = _prepared_run(paths)
+    run = _after_a_long_way(paths)
     run.started("version", "")
     set_config_value(paths.config, ("telemetry", "enabled"), False)  # `telemetry off` in another terminal
     run.ended("version", "", exit_code=0, duration_ms=1)
@@ -170,10 +175,7 @@ def test_consent_withdrawn_in_config_during_a_run_is_noticed_before_the_next_eve
 
 
 def test_a_command_s_own_events_go_the_long_way(paths: ArchonPaths) -> None:
-    consent_on(paths)
-    _run(_long_way(paths))
-    Outbox(paths).clear()
-    run = _prepared_run(paths)
+    run = _after_a_long_way(paths)
     run.started("workflow", "run")
     run.record(WORKFLOW)
     run.uncaught("ValueError", "run_workflow")
@@ -189,10 +191,7 @@ def test_a_command_s_own_events_go_the_long_way(paths: ArchonPaths) -> None:
 def test_templates_of_another_schema_are_not_used(paths: ArchonPaths) -> None:
     """A template with a field this archon does not fill in (a property a newer schema added) is never used: the
     event goes the long way, and is whole."""
-    consent_on(paths)
-    _run(_long_way(paths))
-    Outbox(paths).clear()
-    run = _prepared_run(paths)
+    run = _after_a_long_way(paths)
     kept = load_prepared(paths, BUILD)
     assert kept is not None
     completed = kept.templates[COMMAND_COMPLETED].parts
