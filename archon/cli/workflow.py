@@ -204,5 +204,6 @@ def run(
         observer=Observers(*observers),
         monotonic=runtime.monotonic,
         max_capability=cap,
+        paths=application.paths,
     )
     _show_result(result, as_json=as_json)

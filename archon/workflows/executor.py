@@ -14,12 +14,14 @@ working directory and the clock are parameters.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from archon.paths import ArchonPaths
 from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
 from archon.workflows.errors import ProviderNotFoundError
@@ -31,6 +33,7 @@ from archon.workflows.observer import RunObserver
 from archon.workflows.providers import ProviderName, find_on_path, require_provider_binary
 from archon.workflows.results import NodeResult, RunResult
 from archon.workflows.supervision import Supervisor
+from archon.workflows.temp_dirs import run_temp_root
 
 __all__ = ["DEFAULT_MAX_PARALLEL", "run_workflow"]
 
@@ -154,12 +157,15 @@ def run_workflow(
     max_capability: Capability | None = None,
     supervisor: Supervisor | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    paths: ArchonPaths | None = None,
 ) -> RunResult:
     """Run ``workflow`` and return what happened. Node failures are results, not exceptions.
 
     ``provider`` is the assistant CLI for prompt and command nodes (ignored when there are none). If its binary
     cannot be found, nothing runs and the result's error is a :class:`ProviderNotFoundError`. ``max_capability``
-    caps what every node may do in this run. ``supervisor`` and ``retry_delays`` are for tests.
+    caps what every node may do in this run. Each assistant node gets a private temporary directory, under
+    ``paths.tmp`` when the archon home may hold it (:mod:`archon.workflows.temp_dirs`). ``supervisor`` and
+    ``retry_delays`` are for tests.
     """
     started = monotonic()
     run_provider = provider if workflow.uses_provider else None
@@ -191,22 +197,25 @@ def run_workflow(
     )
     items: queue.Queue[_Item] = queue.Queue()
     supervisor = supervisor or Supervisor()
-    context = NodeContext(
-        invoker=invoker,
-        provider=run_provider,
-        cli=assistant_cli(run_provider) if run_provider is not None else None,
-        env=env,
-        cwd=cwd,
-        supervisor=supervisor,
-        emit=lambda node, event: items.put((node, event)),
-        monotonic=monotonic,
-        retry_delays=retry_delays,
-    )
-    run = _Run(workflow, context=context, observer=observer, max_parallel=max_parallel, items=items)
-    try:
-        run.execute()
-    finally:
-        supervisor.sweep()
+    temp_root = run_temp_root(paths, workspace=cwd) if run_provider is not None else contextlib.nullcontext(None)
+    with temp_root as temp_dir:  # removed after the sweep: nothing of the run is left to write in it
+        context = NodeContext(
+            invoker=invoker,
+            provider=run_provider,
+            cli=assistant_cli(run_provider) if run_provider is not None else None,
+            env=env,
+            cwd=cwd,
+            supervisor=supervisor,
+            emit=lambda node, event: items.put((node, event)),
+            monotonic=monotonic,
+            retry_delays=retry_delays,
+            temp_root=temp_dir,
+        )
+        run = _Run(workflow, context=context, observer=observer, max_parallel=max_parallel, items=items)
+        try:
+            run.execute()
+        finally:
+            supervisor.sweep()
     _drain(items, observer)
     failure = run.first_failure
     result = RunResult(

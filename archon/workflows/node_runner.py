@@ -10,8 +10,9 @@ own retries of a single request come first (bounded: see :mod:`archon.workflows.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from archon.workflows.process import ProcessOutcome, run_streaming
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult
 from archon.workflows.supervision import Supervisor
+from archon.workflows.temp_dirs import node_temp_dir
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_DELAYS", "NodeContext", "run_node"]
 
@@ -55,6 +57,9 @@ class NodeContext:
     emit: Emit
     monotonic: Callable[[], float]
     retry_delays: Sequence[float] = RETRY_DELAYS
+    temp_root: Path | None = None
+    """Where each assistant node gets its private temporary directory (:mod:`archon.workflows.temp_dirs`); None:
+    none."""
 
 
 class _Tail:
@@ -179,6 +184,22 @@ def _assistant(ctx: NodeContext, node: Node, outputs: Mapping[str, str], session
             base, failure=FailureClass("fatal", "could not be started"), failure_kind="not_started", error=exc
         )
     assert cli is not None  # noqa: S101 - a request exists only when the CLI was resolved
+    with _temp_dir(ctx, node) as temp_dir:
+        return _attempts(ctx, node, cli, replace(request, temp_dir=temp_dir), base)
+
+
+@contextlib.contextmanager
+def _temp_dir(ctx: NodeContext, node: Node) -> Iterator[str | None]:
+    if ctx.temp_root is None:
+        yield None
+        return
+    with node_temp_dir(ctx.temp_root, node.id) as path:
+        yield str(path)
+
+
+def _attempts(
+    ctx: NodeContext, node: Node, cli: AssistantCli, request: AssistantRequest, base: NodeResult
+) -> NodeResult:
     deadline = ctx.monotonic() + node.effective_timeout
     usage: Usage | None = None
     stderr = _Tail()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archon.paths import ArchonPaths
 from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
 from archon.workflows.clis.contract import AssistantRequest
@@ -26,7 +27,7 @@ from archon.workflows.model import Node, Workflow
 from archon.workflows.node_events import AssistantText, NodeEvent, OutputLine, Retrying, ToolCall
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
-from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, recorded_stdin
+from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, recorded_stdin, recorded_tmpdir
 
 COMMANDS = CommandLibrary({"summarize": "Summarize for $who: $ARGUMENTS"})
 
@@ -72,6 +73,7 @@ def run(
     observer: Recorder | None = None,
     max_parallel: int = 4,
     max_capability: Capability | None = None,
+    paths: ArchonPaths | None = None,
 ) -> RunResult:
     return run_workflow(
         wf,
@@ -84,6 +86,7 @@ def run(
         max_parallel=max_parallel,
         max_capability=max_capability,
         retry_delays=(0.01, 0.01),
+        paths=paths,
     )
 
 
@@ -258,8 +261,28 @@ def test_any_prompt_reaches_the_cli_intact_on_stdin(provider: ProviderName, prom
     )
     assert result.ok, result.error
     assert recorded_stdin(fake) == prompt
-    request = AssistantRequest(binary=str(fake), prompt=prompt, capability="read")
+    request = AssistantRequest(binary=str(fake), prompt=prompt, capability="read", temp_dir="private")
     assert recorded_argv(fake) == assistant_cli(provider).command(request, env={}).argv[1:]  # no prompt in it
+
+
+@pytest.mark.parametrize("provider", ["claude", "codex"])
+@pytest.mark.parametrize("ends", ["echo", "error_authentication", "hang"])
+def test_each_assistant_node_has_a_private_temp_dir_removed_when_it_ends(
+    provider: ProviderName, ends: str, tmp_path: Path, paths: ArchonPaths
+) -> None:
+    """Its CLI's TMPDIR: made 0700 under the archon home, gone after the node, whether it succeeded, failed or
+    timed out (codex would otherwise write into /tmp, and leave /tmp/.git when killed)."""
+    fake = fake_provider(tmp_path / "bin", provider, f"{provider}/{ends}" if ends.startswith("error") else ends)
+    text = THEN.replace("timeout: 5", "timeout: 1")
+    work = tmp_path / "work"  # beside the archon home, not around it
+    work.mkdir()
+    result = run(workflow(text), work, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, paths=paths)
+    assert _node(result, "ask").status == ("succeeded" if ends == "echo" else "failed")
+    used, mode = recorded_tmpdir(fake)
+    assert Path(used).parent.parent == paths.tmp
+    assert Path(used).name.startswith("ask-")
+    assert mode == "0o700"
+    assert list(paths.tmp.iterdir()) == []
 
 
 def test_the_provider_binary_can_be_overridden(tmp_path: Path) -> None:

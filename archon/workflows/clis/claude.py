@@ -240,6 +240,8 @@ class ClaudeCli:
         if request.resume_session:
             argv += [f"--resume={request.resume_session}", "--fork-session"]
         extra = {} if env.get(ENV_CLAUDE_CODE_MAX_RETRIES) else {ENV_CLAUDE_CODE_MAX_RETRIES: CLI_RETRIES}
+        if request.temp_dir:  # claude's own per-user state and its Bash tool's commands' temporary files
+            extra["TMPDIR"] = request.temp_dir
         return CliCommand(argv, extra, request.prompt)
 
     def parser(self, request: AssistantRequest) -> ClaudeStream:

@@ -28,6 +28,9 @@ class AssistantRequest:
     model: str | None = None
     resume_session: str | None = None
     """Start from a copy of this earlier session (the node's ``resume:``); None for a fresh session."""
+    temp_dir: str | None = None
+    """The node's private directory for temporary files (:mod:`archon.workflows.temp_dirs`), to be the CLI's
+    ``TMPDIR``; None: no temporary directory is the CLI's to write."""
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,13 @@ def test_claudes_own_retries_are_bounded_unless_the_user_chose() -> None:
     assert CLAUDE.command(_request(), env={"CLAUDE_CODE_MAX_RETRIES": "7"}).env == {}
 
 
+def test_claude_keeps_its_temporary_files_in_the_nodes_private_directory() -> None:
+    """Else claude keeps its per-user state in /tmp/claude-UID and its Bash tool's commands get /tmp."""
+    temp = "/home/u/.archon/tmp/run-1/ask-2"
+    command = CLAUDE.command(_request(temp_dir=temp), env={"TMPDIR": "/tmp", "CLAUDE_CODE_MAX_RETRIES": "1"})
+    assert command.env == {"TMPDIR": temp}
+
+
 def test_a_text_answer_streams_and_is_the_output() -> None:
     events, outcome = replay("claude/streamed")
     assert isinstance(events[0], SessionStarted)
