@@ -7,58 +7,33 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
+from tests.e2e.assistants.archon_runs import (
+    SLEEPER,
+    archon_env,
+    commit_files,
+    run_archon,
+    start_archon,
+    tool_pid,
+)
 from tests.support.assistant_clis import CliName
 from tests.support.assistant_lab import AssistantLab
-from tests.support.cli_process import CliRun
 from tests.support.model_api import EditFile, Exchange, Fail, Failure, ModelScript, ReadFile, RunCommand, Say
 from tests.support.proc import read_process
 
 pytestmark = pytest.mark.slow
 
 CLIS: tuple[CliName, ...] = ("claude", "codex")
-SLEEPER = 'python3 -c "import time; time.sleep(300)"'
-
-
-def _setup(lab: AssistantLab, cli: CliName, *, workflow: str | None = None) -> dict[str, str]:
-    """archon's home (with ``cli`` as the default assistant), an optional repo workflow; the environment."""
-    home = lab.root / "archon-home"
-    home.mkdir(exist_ok=True)
-    (home / "config.yaml").write_text(f"defaultAssistant: {cli}\n", encoding="utf-8")
-    if workflow is not None:
-        flows = lab.work / ".archon" / "workflows"
-        flows.mkdir(parents=True, exist_ok=True)
-        (flows / "flow.yaml").write_text(workflow, encoding="utf-8")
-    return lab.assistant_env({"ARCHON_HOME": str(home), "DO_NOT_TRACK": "1"})
-
-
-def _archon(lab: AssistantLab, env: Mapping[str, str], *args: str, timeout: float = 300) -> CliRun:
-    return lab.run([sys.executable, "-P", "-m", "archon", *args], env=env, timeout=timeout)
-
-
-def _commit(lab: AssistantLab, files: Mapping[str, str]) -> None:
-    for name, text in files.items():
-        path = lab.work / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755 if name.endswith(".sh") else 0o644)
-    git = ["git", "-c", "user.name=Lab", "-c", "user.email=lab@example.invalid"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(lab.home)}
-    subprocess.run([*git, "add", "."], cwd=lab.work, env=env, check=True, capture_output=True)
-    subprocess.run([*git, "commit", "-q", "-m", "files"], cwd=lab.work, env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("cli", CLIS)
 def test_refactor_safely_changes_a_file(lab: AssistantLab, cli: CliName) -> None:
     greet = lab.work / "greet.py"
-    _commit(lab, {"greet.py": 'print("hello")\n', "scripts/test.sh": "#!/bin/sh\npython3 greet.py\n"})
+    commit_files(lab, {"greet.py": 'print("hello")\n', "scripts/test.sh": "#!/bin/sh\npython3 greet.py\n"})
     lab.script = ModelScript(
         [
             Exchange("SUMMARY-MARK", (Say("Rename the greeting\n\nhello becomes goodbye in greet.py."),)),
@@ -73,8 +48,8 @@ def test_refactor_safely_changes_a_file(lab: AssistantLab, cli: CliName) -> None
             Exchange("PLAN-MARK", (Say("1. In greet.py replace hello with goodbye. APPLY-MARK"),)),
         ]
     )
-    env = _setup(lab, cli)
-    run = _archon(lab, env, "workflow", "run", "archon-refactor-safely", "PLAN-MARK: say goodbye")
+    env = archon_env(lab, cli)
+    run = run_archon(lab, env, "workflow", "run", "archon-refactor-safely", "PLAN-MARK: say goodbye")
     assert run.exit_code == 0, run.describe()
     assert greet.read_text(encoding="utf-8") == 'print("goodbye")\n', run.describe()
     assert run.stdout == "Rename the greeting\n\nhello becomes goodbye in greet.py.\n"
@@ -88,7 +63,7 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
     """A read-only node that tries to change a file: claude is not even offered its editing tools at ``read``, so
     the model tries the shell, which claude denies; codex's sandbox rejects the patch."""
     greet = lab.work / "greet.py"
-    _commit(lab, {"greet.py": 'print("hello")\n'})
+    commit_files(lab, {"greet.py": 'print("hello")\n'})
     change = (
         RunCommand("sed -i s/hello/goodbye/ greet.py")
         if cli == "claude"
@@ -96,9 +71,9 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
     )
     lab.script = ModelScript([Exchange("EDIT-MARK", (ReadFile(str(greet)), change, Say("Changed.")))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: look, prompt: 'EDIT-MARK: change it'}\n"
-    env = {**_setup(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
+    env = {**archon_env(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
     env.pop("DO_NOT_TRACK")
-    run = _archon(lab, env, "workflow", "run", "flow")
+    run = run_archon(lab, env, "workflow", "run", "flow")
     assert run.exit_code == 1, run.describe()
     assert greet.read_text(encoding="utf-8") == 'print("hello")\n'
     assert "node 'look' failed (fatal: denied)" in run.stderr
@@ -126,21 +101,13 @@ def test_failures_are_classified_and_shown_in_the_clis_own_words(
     # The prompt's own words must not decide: they say "billing" and "rate limit" whatever the failure.
     lab.script = ModelScript([Exchange("FAIL-MARK", (Fail(failure),))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: ask, prompt: 'FAIL-MARK: why is billing rate limited?'}\n"
-    env = _setup(lab, cli, workflow=flow)
-    run = _archon(lab, env, "workflow", "run", "flow", "--json")
+    env = archon_env(lab, cli, workflow=flow)
+    run = run_archon(lab, env, "workflow", "run", "flow", "--json")
     assert run.exit_code == 1, run.describe()
     ask = json.loads(run.stdout)["nodes"][0]
     assert (ask["classification"], ask["failure_kind"]) == (classification, "assistant_error"), run.describe()
     assert said in ask["message"]
     assert ask["attempts"] == (3 if classification == "transient" else 1)  # archon's own retries, transient only
-
-
-def _tool(lab: AssistantLab) -> int | None:
-    for pid in lab.namespace.processes():
-        info = read_process(pid)
-        if info is not None and info.alive and "import time; time.sleep(300)" in info.argv:
-            return pid
-    return None
 
 
 @pytest.mark.parametrize(
@@ -152,14 +119,12 @@ def test_an_interrupt_during_a_tool_command_leaves_no_process(
 ) -> None:
     lab.script = ModelScript([Exchange("SLEEP-MARK", (RunCommand(SLEEPER), Say("finished")))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: wait, capability: run, prompt: 'SLEEP-MARK: run it'}\n"
-    running = lab.start(
-        [sys.executable, "-P", "-m", "archon", "workflow", "run", "flow"], env=_setup(lab, cli, workflow=flow)
-    )
+    running = start_archon(lab, archon_env(lab, cli, workflow=flow), "workflow", "run", "flow")
     deadline = time.monotonic() + 120
-    while _tool(lab) is None:
+    while tool_pid(lab) is None:
         assert time.monotonic() < deadline, "the tool command never started"
         time.sleep(0.05)
-    tool = _tool(lab)
+    tool = tool_pid(lab)
     assert tool is not None
     os.kill(running.pid, signum)
     run = running.wait(timeout=60)
