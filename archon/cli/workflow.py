@@ -105,7 +105,8 @@ def _capability_option(value: str | None) -> Capability | None:
 
 def _show_result(result: RunResult, *, as_json: bool) -> None:
     """The final outputs on stdout and the summary on stderr (or the JSON object), then the exit status."""
-    from archon.cli.workflow_render import final_outputs, run_json, run_summary  # startup time: see the top
+    from archon.cli.signals import Terminated  # startup time: see the top of this module
+    from archon.cli.workflow_render import final_outputs, interrupted_line, run_json, run_summary
     from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
 
     if as_json:
@@ -117,6 +118,10 @@ def _show_result(result: RunResult, *, as_json: bool) -> None:
                 typer.echo(f"== {node_id} ==")
             typer.echo(output, nl=not output.endswith("\n"))
         typer.echo("\n".join(run_summary(result)), err=True)
+    interrupt = result.interrupted_by
+    if interrupt is not None:
+        typer.echo(interrupted_line(result, interrupt), err=True)
+        raise typer.Exit(exit_codes.TERMINATED if isinstance(interrupt, Terminated) else exit_codes.INTERRUPTED)
     if isinstance(result.error, ProviderNotFoundError):
         raise result.error
     if not result.ok:
@@ -156,6 +161,7 @@ def run(
     """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid,
     130 Ctrl-C, 143 SIGTERM."""
     # startup time: see the top of this module
+    from archon.cli.signals import Terminated
     from archon.cli.workflow_events import WorkflowTelemetry
     from archon.cli.workflow_live import LiveDisplay
     from archon.cli.workflow_plan import plan_json, plan_text
@@ -205,5 +211,6 @@ def run(
         monotonic=runtime.monotonic,
         max_capability=cap,
         paths=application.paths,
+        interrupts=(KeyboardInterrupt, Terminated),
     )
     _show_result(result, as_json=as_json)

@@ -99,6 +99,9 @@ class LiveDisplay:
         if result.status == "succeeded":
             self._say(node, f"ok ({'; '.join(details)})")
             return
+        if result.failure_kind == "interrupted":
+            self._say(node, f"STOPPED (the run was interrupted; {'; '.join(details)})")
+            return
         failure = result.failure
         why = f"{failure.classification}: {failure.reason}" if failure is not None else "failed"
         self._say(node, f"FAILED ({why}; {'; '.join(details)})")

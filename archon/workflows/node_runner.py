@@ -24,6 +24,7 @@ from archon.workflows.errors import (
     NodeDeniedError,
     NodeSpawnError,
     NodeTimeoutError,
+    RunInterruptedError,
 )
 from archon.workflows.invocation import Invoker
 from archon.workflows.model import Node
@@ -96,6 +97,17 @@ def _timed_out(node: Node, base: NodeResult) -> NodeResult:
     )
 
 
+def _interrupted(node: Node, base: NodeResult) -> NodeResult:
+    error = RunInterruptedError(f"node {node.id!r} was stopped: the run was interrupted")
+    return replace(
+        base,
+        status="failed",
+        failure=FailureClass("transient", "interrupted"),
+        failure_kind="interrupted",
+        error=error,
+    )
+
+
 def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResult:
     base = NodeResult(node=node, status="failed")
     try:
@@ -126,6 +138,8 @@ def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResul
         on_stderr=err,
     )
     base = replace(base, output="".join(line + "\n" for line in stdout), stderr=stderr.text, attempts=1)
+    if outcome.interrupted:
+        return _interrupted(node, replace(base, returncode=outcome.returncode, attempts=int(outcome.started)))
     if not outcome.started:
         return _not_started(node, replace(base, attempts=0), outcome, invocation.argv[0])
     base = replace(base, returncode=outcome.returncode)
@@ -218,12 +232,14 @@ def _attempts(
             output=reply.answer,
             denials=reply.denials,
         )
+        if outcome.interrupted:
+            return _interrupted(node, replace(base, attempts=attempt if outcome.started else attempt - 1))
         if not outcome.started:
             return _not_started(node, replace(base, attempts=attempt - 1), outcome, request.binary)
         if outcome.timed_out:
             return _timed_out(node, base)
         failure = reply.failure
-        if failure is None or outcome.interrupted or reply.denials:
+        if failure is None or reply.denials:
             break
         delay = ctx.retry_delays[attempt - 1] if attempt < MAX_ATTEMPTS else 0.0
         retry = failure.classification == "transient" and reply.tools_used == 0 and attempt < MAX_ATTEMPTS
@@ -231,7 +247,7 @@ def _attempts(
             break
         ctx.emit(node, Retrying(attempt + 1, delay, failure.reason))
         if ctx.supervisor.stopping.wait(delay):
-            break
+            return _interrupted(node, base)
     return _verdict(node, base, reply)
 
 

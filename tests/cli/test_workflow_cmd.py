@@ -267,7 +267,8 @@ def test_run_json_shape(cli: Cli) -> None:
     cli.add_workflow(USER_FLOW)
     data: dict[str, Any] = json.loads(cli("workflow", "run", "my-secret-flow", "--json").stdout)
     assert set(data) == {
-        "workflow", "source", "provider", "max_capability", "ok", "error", "duration_ms", "usage", "nodes",
+        "workflow", "source", "provider", "max_capability", "ok", "error", "interrupted", "left_running",
+        "duration_ms", "usage", "nodes",
     }  # fmt: skip
     node_keys = {
         "id", "kind", "status", "capability", "model", "classification", "reason", "failure_kind", "error",
@@ -276,6 +277,7 @@ def test_run_json_shape(cli: Cli) -> None:
     }  # fmt: skip
     assert all(set(node) == node_keys for node in data["nodes"])
     assert (data["ok"], data["provider"], data["error"]) == (True, "claude", None)
+    assert (data["interrupted"], data["left_running"]) == (None, None)
     usage_keys = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd"}
     gather, ask = data["nodes"]
     assert (gather["usage"], set(ask["usage"]), set(data["usage"])) == (None, usage_keys, usage_keys)

@@ -64,9 +64,14 @@ def test_the_end_of_a_node_flushes_its_text_and_gives_time_tokens_and_cost() -> 
         NodeResult(node=TEST, status="failed", duration_seconds=1, failure=FailureClass("fatal", "exit status 1"))
     )
     display.node_finished(NodeResult(node=PLAN, status="skipped", skipped_because="prep"))
+    stopped = FailureClass("transient", "interrupted")
+    display.node_finished(
+        NodeResult(node=TEST, status="failed", duration_seconds=3, failure=stopped, failure_kind="interrupted")
+    )
     assert lines == [
         "[plan] no newline at the end",
         "[plan] ok (2.0s; 1,200 tokens in (+5,000 cached), 34 out, $0.0123)",
         "[test] FAILED (fatal: exit status 1; 1.0s)",
         "[plan] skipped: 'prep' did not succeed",
+        "[test] STOPPED (the run was interrupted; 3.0s)",
     ]

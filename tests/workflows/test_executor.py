@@ -20,6 +20,7 @@ from archon.workflows.errors import (
     NodeSpawnError,
     NodeTimeoutError,
     ProviderNotFoundError,
+    RunInterruptedError,
 )
 from archon.workflows.executor import run_workflow
 from archon.workflows.loader import parse_workflow
@@ -472,3 +473,93 @@ def test_a_value_too_large_for_a_bash_nodes_environment_is_a_clear_fatal_failure
     assert a.failure.classification == "fatal"
     assert isinstance(a.error, NodeSpawnError)
     assert "too large to pass" in a.error.message
+
+
+class Stop(BaseException):
+    """What a caller raises for SIGTERM (archon's CLI raises its ``Terminated``)."""
+
+
+class InterruptOn(Recorder):
+    """Raises ``interrupt`` in the thread running the workflow when a node prints ``line``, as Ctrl-C would."""
+
+    def __init__(self, line: str, interrupt: BaseException) -> None:
+        super().__init__()
+        self.line, self.interrupt = line, interrupt
+
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        super().node_event(node, event)
+        if isinstance(event, OutputLine) and event.text == self.line:
+            raise self.interrupt
+
+
+INTERRUPTED = """\
+name: w
+description: d
+nodes:
+  - {id: slow, bash: 'echo ready; sleep 30'}
+  - {id: also, bash: 'sleep 30'}
+  - {id: done, bash: 'echo quick'}
+  - {id: after, bash: 'touch after-ran', depends_on: [slow]}
+"""
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), Stop()])
+def test_an_interrupt_stops_the_running_nodes_and_ends_the_run_as_failed(
+    interrupt: BaseException, tmp_path: Path
+) -> None:
+    observer = InterruptOn("ready", interrupt)
+    result = run_workflow(
+        workflow(INTERRUPTED),
+        provider="claude",
+        env={"PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        observer=observer,
+        max_parallel=2,
+        interrupts=(KeyboardInterrupt, Stop),
+    )
+    assert result.interrupted_by is interrupt
+    assert not result.ok
+    assert isinstance(result.error, RunInterruptedError)
+    slow, also = _node(result, "slow"), _node(result, "also")
+    for stopped in (slow, also):
+        assert (stopped.status, stopped.failure_kind) == ("failed", "interrupted")
+        assert isinstance(stopped.error, RunInterruptedError)
+    assert [_node(result, n).status for n in ("done", "after")] == ["skipped", "skipped"]  # never started
+    assert result.failed_node is not None
+    assert result.failed_node.id == "slow"
+    assert result.left_running == 0
+    assert not (tmp_path / "after-ran").exists()
+    assert observer.calls[-1] == ("run_finished", "failed")
+    finished = [node for call, node in observer.calls if call.startswith("node_")]
+    assert sorted(finished) == ["after", "also", "also", "done", "slow", "slow"]  # started, then finished, once each
+
+
+def test_an_interrupt_between_nodes_still_ends_the_run(tmp_path: Path) -> None:
+    class InterruptWhenFirstFinishes(Recorder):
+        def node_finished(self, result: NodeResult) -> None:
+            super().node_finished(result)
+            if result.node.id == "first":
+                raise KeyboardInterrupt
+
+    observer = InterruptWhenFirstFinishes()
+    wf = workflow(
+        "name: w\ndescription: d\nnodes:\n  - {id: first, bash: 'true'}\n"
+        "  - {id: second, bash: 'touch second-ran', depends_on: [first]}\n"
+    )
+    result = run(wf, tmp_path, observer=observer)
+    assert isinstance(result.interrupted_by, KeyboardInterrupt)
+    assert [r.status for r in result.nodes] == ["succeeded", "skipped"]
+    assert isinstance(result.error, RunInterruptedError)
+    assert result.failed_node is None
+    assert not (tmp_path / "second-ran").exists()
+
+
+def test_a_bug_while_running_still_stops_the_nodes_and_propagates(tmp_path: Path) -> None:
+    with pytest.raises(ZeroDivisionError):
+        run_workflow(
+            workflow(INTERRUPTED),
+            provider="claude",
+            env={"PATH": os.environ["PATH"]},
+            cwd=tmp_path,
+            observer=InterruptOn("ready", ZeroDivisionError()),
+        )

@@ -111,23 +111,49 @@ def test_failures_are_classified_and_shown_in_the_clis_own_words(
 
 
 @pytest.mark.parametrize(
-    ("cli", "signum", "code"),
-    [("claude", signal.SIGINT, 130), ("claude", signal.SIGTERM, 143), ("codex", signal.SIGINT, 130)],
+    ("cli", "signum", "code", "error_class"),
+    [
+        ("claude", signal.SIGINT, 130, "KeyboardInterrupt"),
+        ("claude", signal.SIGTERM, 143, "Terminated"),
+        ("codex", signal.SIGINT, 130, "KeyboardInterrupt"),
+    ],
 )
-def test_an_interrupt_during_a_tool_command_leaves_no_process(
-    lab: AssistantLab, cli: CliName, signum: signal.Signals, code: int
+def test_an_interrupt_during_a_tool_command_leaves_no_process_and_the_run_says_so(
+    lab: AssistantLab, cli: CliName, signum: signal.Signals, code: int, error_class: str
 ) -> None:
     lab.script = ModelScript([Exchange("SLEEP-MARK", (RunCommand(SLEEPER), Say("finished")))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: wait, capability: run, prompt: 'SLEEP-MARK: run it'}\n"
-    running = start_archon(lab, archon_env(lab, cli, workflow=flow), "workflow", "run", "flow")
+    env = {**archon_env(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
+    env.pop("DO_NOT_TRACK")
+    running = start_archon(lab, env, "workflow", "run", "flow")
     deadline = time.monotonic() + 120
     while tool_pid(lab) is None:
         assert time.monotonic() < deadline, "the tool command never started"
         time.sleep(0.05)
-    tool = tool_pid(lab)
-    assert tool is not None
+    assert len(lab.namespace.processes()) > 2  # archon, the CLI, its tool command (and their helpers)
     os.kill(running.pid, signum)
     run = running.wait(timeout=60)
     assert run.exit_code == code, run.describe()
     left: list[Any] = [info for pid in lab.namespace.processes() if (info := read_process(pid)) and info.alive]
     assert left == [], left
+    said = [line for line in run.stderr.splitlines() if line.startswith("archon: interrupted")]
+    signal_name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
+    assert said == [
+        f"archon: interrupted ({signal_name}): stopped node 'wait' and everything it started; nothing of this run is "
+        "left running"
+    ], run.describe()
+    assert "[wait] STOPPED (the run was interrupted;" in run.stderr
+    events = _debug_events(run.stderr)
+    (failed,) = [e["properties"] for e in events if e["event"] == "workflow.run_failed"]
+    assert (failed["error_class"], failed["failed_node_type"]) == (error_class, "prompt")
+    assert not [e for e in events if e["event"] == "workflow.node_failed"]
+    (completed,) = [e["properties"] for e in events if e["event"] == "cli.command_completed"]
+    assert completed["exit_code"] == code
+
+
+DEBUG_PREFIX = "archon telemetry (debug, not sent): "
+
+
+def _debug_events(stderr: str) -> list[dict[str, Any]]:
+    lines = [line for line in stderr.splitlines() if line.startswith(DEBUG_PREFIX)]
+    return [json.loads(line.removeprefix(DEBUG_PREFIX)) for line in lines]
