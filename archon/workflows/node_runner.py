@@ -250,7 +250,8 @@ def _verdict(node: Node, base: NodeResult, reply: AssistantOutcome) -> NodeResul
         return _failed(base, FailureClass("fatal", "denied"), "denied", denied)
     failure = reply.failure
     if failure is not None:
-        error = AssistantFailedError(f"node {node.id!r}: {provider} failed ({failure.reason}): {failure.message}")
+        said = f": {failure.message}" if failure.message else ""
+        error = AssistantFailedError(f"node {node.id!r}: {provider} failed ({failure.reason}){said}")
         found = FailureClass(failure.classification, failure.reason)
-        return _failed(replace(base, message=failure.message), found, "assistant_error", error)
+        return _failed(replace(base, message=failure.message or None), found, "assistant_error", error)
     return replace(base, status="succeeded")

@@ -302,6 +302,15 @@ def test_the_clis_own_error_message_is_shown(cli: Cli) -> None:
     assert "claude said: Credit balance is too low" in result.stderr
 
 
+def test_a_cli_that_said_nothing_is_not_quoted_as_saying_something(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "crash")
+    cli.add_workflow(USER_FLOW)
+    result = cli("workflow", "run", "my-secret-flow")
+    assert result.exit_code == 1
+    assert "node 'ask' failed (fatal: no result (exit status -11))" in result.stderr
+    assert "said:" not in result.stderr
+
+
 def test_an_argument_that_looks_like_a_flag_reaches_the_assistant_as_the_prompt(cli: Cli) -> None:
     """The reported case: `archon workflow run ask -- --dangerously-skip-permissions` ran `claude -p
     --dangerously-skip-permissions`, turning the user's argument into a permission flag."""

@@ -179,7 +179,7 @@ class CodexStream:
         if self.failed is not None:
             failure = classify_message(self.failed)
         elif returncode != 0:
-            message = self.last_error or self.stderr.strip() or f"codex exited with status {returncode}"
+            message = self.last_error or self.stderr.strip()  # codex's own words, if it had any
             found = classify_text(self.last_error or self.stderr)
             failure = (
                 AssistantFailure(found.classification, found.reason, message)

@@ -49,7 +49,7 @@ class AssistantFailure:
     reason: str
     """Archon's short words for the class, e.g. ``HTTP 429`` or ``rate limited``."""
     message: str
-    """The CLI's own error message, shown to the user as it is."""
+    """The CLI's own error message, shown to the user as it is; empty when the CLI said nothing."""
     status: int | None = None
     """The model API's HTTP status, when the CLI reported one."""
 

@@ -155,3 +155,9 @@ def test_an_exit_without_any_event_falls_back_to_codexs_error_output() -> None:
     assert failure is not None
     assert failure.classification == "fatal"
     assert "Error loading config.toml" in failure.message
+
+
+def test_an_exit_with_nothing_said_has_no_message_of_codexs() -> None:
+    failure = CodexStream().finish(1).failure
+    assert failure is not None
+    assert (failure.classification, failure.reason, failure.message) == ("fatal", "exit status 1", "")
