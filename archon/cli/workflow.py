@@ -11,6 +11,8 @@ from archon import exit_codes
 from archon.cli.context import get_app
 
 if TYPE_CHECKING:
+    from archon.config import ConfigState
+    from archon.workflows.assistant import AssistantChoice
     from archon.workflows.capability import Capability
     from archon.workflows.results import RunResult
 
@@ -89,6 +91,17 @@ def _failure_message(result: RunResult) -> str:
     ]
     tail = f"; {skipped} dependent node(s) skipped" if skipped else ""
     return f"workflow {result.workflow.name!r} failed: {'; '.join(parts)}{tail}"
+
+
+def _fallback_warning(choice: AssistantChoice, config: ConfigState) -> str:
+    """Why the configuration could not name the assistant, and which one is used instead."""
+    from archon.workflows.assistant import DEFAULT_ASSISTANT_KEY  # startup time: see the top of this module
+    from archon.workflows.providers import PROVIDER_NAMES
+
+    if choice.fallback == "unreadable-config":
+        return f"{config.describe_problem()}; using {choice.provider} as the assistant"
+    names = ", ".join(PROVIDER_NAMES)
+    return f"{config.path}: {DEFAULT_ASSISTANT_KEY} must be one of {names}; using {choice.provider}"
 
 
 def _capability_option(value: str | None) -> Capability | None:
@@ -185,9 +198,10 @@ def run(
     values = parse_inputs(inputs or [])
     refuse_values_in_code(workflow, input_names=values)
     args = arguments or []
-    choice = choose_assistant(workflow.provider, read_config(application.paths.config))
-    if choice.warning is not None and workflow.uses_provider:
-        typer.echo(f"archon: warning: {choice.warning}", err=True)
+    config = read_config(application.paths.config)
+    choice = choose_assistant(workflow.provider, config)
+    if choice.fallback is not None and workflow.uses_provider:
+        typer.echo(f"archon: warning: {_fallback_warning(choice, config)}", err=True)
     if dry_run:
         plan = plan_run(
             workflow, arguments=args, inputs=values, provider=choice.provider, env=runtime.env, max_capability=cap

@@ -302,6 +302,25 @@ def test_the_clis_own_error_message_is_shown(cli: Cli) -> None:
     assert "claude said: Credit balance is too low" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("config", "warning"),
+    [
+        ("defaultAssistant: gpt\n", "{path}: defaultAssistant must be one of claude, codex; using claude"),
+        ("defaultAssistant: [\n", "{path} is not valid YAML"),
+    ],
+)
+def test_a_config_that_cannot_name_the_assistant_falls_back_to_claude_with_a_warning(
+    cli: Cli, config: str, warning: str
+) -> None:
+    fake_provider(cli.bin, "claude", "echo")
+    cli.add_workflow(USER_FLOW)
+    cli.home.mkdir(exist_ok=True)
+    (cli.home / "config.yaml").write_text(config, encoding="utf-8")
+    result = cli("workflow", "run", "my-secret-flow")
+    assert result.exit_code == 0, result.output
+    assert f"archon: warning: {warning.format(path=cli.home / 'config.yaml')}" in result.stderr
+
+
 def test_a_cli_that_said_nothing_is_not_quoted_as_saying_something(cli: Cli) -> None:
     fake_provider(cli.bin, "claude", "crash")
     cli.add_workflow(USER_FLOW)
