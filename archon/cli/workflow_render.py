@@ -106,7 +106,11 @@ def run_summary(result: RunResult) -> list[str]:
     head += f" in {result.duration_seconds:.1f}s"
     lines = [head]
     if result.usage is not None:
-        lines.append(f"usage: {usage_words(result.usage)}")
+        unpriced = " (no cost reported)" if result.usage.cost_usd is None else ""
+        lines.append(f"usage: {usage_words(result.usage)}{unpriced}")
+        reported = [r for r in result.nodes if r.usage is not None]
+        if len(reported) > 1:  # also with --quiet, which shows no node's end
+            lines.extend(f"  {r.node.id}: {usage_words(r.usage)}" for r in reported if r.usage is not None)
     for r in result.nodes:
         if r.status != "failed" or r.failure is None or r.failure_kind == "interrupted":
             continue  # a stopped node: :func:`interrupted_line` names it

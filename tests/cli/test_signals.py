@@ -103,3 +103,38 @@ def test_signal_exit_code_and_completion_event(
     ], rest
     assert "[wait] STOPPED" in rest
     assert "sleeper: 0/2 nodes succeeded, 1 stopped, 1 skipped" in rest
+
+
+def test_an_interrupted_run_with_json_still_prints_one_json_object(tmp_path: Path) -> None:
+    workflows = tmp_path / "repo" / ".archon" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "sleeper.yaml").write_text(SLEEPER, encoding="utf-8")
+    env = {**os.environ, "ARCHON_HOME": str(tmp_path / "home"), "DO_NOT_TRACK": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "archon", "workflow", "run", "sleeper", "--json"],
+        cwd=tmp_path / "repo",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            _read_until(process.stderr, "[wait] started", timeout=60)
+            deadline = time.monotonic() + 30
+            while not _sleepers():
+                assert time.monotonic() < deadline, "the node never started"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 130
+    data = json.loads(stdout)
+    assert (data["ok"], data["interrupted"], data["left_running"]) == (False, "SIGINT", 0)
+    assert [(n["id"], n["status"], n["failure_kind"]) for n in data["nodes"]] == [
+        ("wait", "failed", "interrupted"),
+        ("after", "skipped", None),
+    ]
+    assert "archon: interrupted (SIGINT): stopped node 'wait'" in stderr

@@ -284,6 +284,26 @@ def test_run_json_shape(cli: Cli) -> None:
     assert (ask["capability"], ask["session_id"], ask["attempts"], ask["denials"]) == ("read", "session-0", 1, [])
 
 
+def test_quiet_still_gives_tokens_and_cost_per_node_and_per_run(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "echo")
+    cli.add_workflow(USER_FLOW + "  - {id: again, depends_on: [ask], prompt: 'Again: $ask.output'}\n")
+    result = cli("workflow", "run", "my-secret-flow", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "[ask]" not in result.stderr
+    assert "usage: 20 tokens in, 4 out, $0.0020\n  ask: 10 tokens in, 2 out, $0.0010\n" in result.stderr
+    assert "  again: 10 tokens in, 2 out, $0.0010" in result.stderr
+
+
+def test_json_stays_pure_on_stdout_while_progress_goes_to_stderr(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "claude/edit_accept_edits")
+    cli.add_workflow(USER_FLOW.replace("timeout: 3", "capability: edit"))
+    result = cli("workflow", "run", "my-secret-flow", "--json")
+    data = json.loads(result.stdout)  # nothing but the one object
+    assert data["nodes"][1]["status"] == "succeeded"
+    assert "[ask] > " in result.stderr  # the live tool activity went to stderr
+    assert "[gather] | gathered" in result.stderr
+
+
 def test_run_json_names_what_was_denied(cli: Cli) -> None:
     fake_provider(cli.bin, "claude", "claude/edit_dont_ask")
     cli.add_workflow(USER_FLOW.replace("timeout: 3", "capability: edit"))
