@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.assistants.archon_runs import (
+from tests.support.archon_in_lab import (
     SLEEPER,
     archon_env,
     commit_files,

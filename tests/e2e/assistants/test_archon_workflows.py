@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.assistants.archon_runs import (
+from tests.support.archon_in_lab import (
     SLEEPER,
     archon_env,
     commit_files,
+    debug_events,
     run_archon,
     start_archon,
     tool_pid,
@@ -85,10 +86,13 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
 
 FAILURES = [
     ("claude", Failure.AUTHENTICATION, "fatal", "Invalid API key"),
+    ("claude", Failure.PERMISSION, "fatal", "API Error: 403"),
     ("claude", Failure.CREDIT_BALANCE, "credit_exhausted", "Credit balance is too low"),
     ("claude", Failure.INVALID_REQUEST, "fatal", "API Error: 400"),
     ("claude", Failure.OVERLOADED, "transient", "529 Overloaded"),
     ("codex", Failure.AUTHENTICATION, "fatal", "unexpected status 401 Unauthorized"),
+    ("codex", Failure.PERMISSION, "fatal", "unexpected status 403 Forbidden"),
+    ("codex", Failure.INVALID_REQUEST, "fatal", "invalid_request_error"),
     ("codex", Failure.QUOTA, "credit_exhausted", "Quota exceeded"),
     ("codex", Failure.RATE_LIMIT, "transient", "last status: 429"),
 ]
@@ -108,6 +112,17 @@ def test_failures_are_classified_and_shown_in_the_clis_own_words(
     assert (ask["classification"], ask["failure_kind"]) == (classification, "assistant_error"), run.describe()
     assert said in ask["message"]
     assert ask["attempts"] == (3 if classification == "transient" else 1)  # archon's own retries, transient only
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_a_node_past_its_timeout_is_stopped_and_transient(lab: AssistantLab, cli: CliName) -> None:
+    lab.script = ModelScript([Exchange("SLEEP-MARK", (RunCommand(SLEEPER), Say("finished")))])
+    flow = "name: flow\ndescription: d\nnodes:\n  - {id: ask, capability: run, timeout: 5, prompt: 'SLEEP-MARK: go'}\n"
+    run = run_archon(lab, archon_env(lab, cli, workflow=flow), "workflow", "run", "flow")
+    assert run.exit_code == 1, run.describe()
+    assert "node 'ask' failed (transient: timed out)" in run.stderr
+    assert tool_pid(lab) is None  # the tool command was stopped with its CLI
+    assert run.seconds < 60
 
 
 @pytest.mark.parametrize(
@@ -143,17 +158,9 @@ def test_an_interrupt_during_a_tool_command_leaves_no_process_and_the_run_says_s
         "left running"
     ], run.describe()
     assert "[wait] STOPPED (the run was interrupted;" in run.stderr
-    events = _debug_events(run.stderr)
+    events = debug_events(run.stderr)
     (failed,) = [e["properties"] for e in events if e["event"] == "workflow.run_failed"]
     assert (failed["error_class"], failed["failed_node_type"]) == (error_class, "prompt")
     assert not [e for e in events if e["event"] == "workflow.node_failed"]
     (completed,) = [e["properties"] for e in events if e["event"] == "cli.command_completed"]
     assert completed["exit_code"] == code
-
-
-DEBUG_PREFIX = "archon telemetry (debug, not sent): "
-
-
-def _debug_events(stderr: str) -> list[dict[str, Any]]:
-    lines = [line for line in stderr.splitlines() if line.startswith(DEBUG_PREFIX)]
-    return [json.loads(line.removeprefix(DEBUG_PREFIX)) for line in lines]

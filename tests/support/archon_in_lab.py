@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from tests.support.assistant_clis import CliName
 from tests.support.assistant_lab import AssistantLab
 from tests.support.cli_process import CliRun, RunningCli
 from tests.support.proc import read_process
 
-__all__ = ["SLEEPER", "archon_argv", "archon_env", "commit_files", "run_archon", "start_archon", "tool_pid"]
+__all__ = [
+    "SLEEPER",
+    "archon_argv",
+    "archon_env",
+    "commit_files",
+    "debug_events",
+    "run_archon",
+    "start_archon",
+    "tool_pid",
+]
 
 SLEEPER = 'python3 -c "import time; time.sleep(300)"'
 """A tool command that runs until it is stopped (claude refuses a bare ``sleep 300``)."""
@@ -65,3 +76,12 @@ def tool_pid(lab: AssistantLab) -> int | None:
         if info is not None and info.alive and "import time; time.sleep(300)" in info.argv:
             return pid
     return None
+
+
+DEBUG_PREFIX = "archon telemetry (debug, not sent): "
+
+
+def debug_events(stderr: str) -> list[dict[str, Any]]:
+    """The events an archon run with ``ARCHON_TELEMETRY_DEBUG=1`` showed on stderr instead of recording them."""
+    lines = [line for line in stderr.splitlines() if line.startswith(DEBUG_PREFIX)]
+    return [json.loads(line.removeprefix(DEBUG_PREFIX)) for line in lines]
