@@ -16,7 +16,7 @@ from typing import IO
 
 import pytest
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+pytestmark = [pytest.mark.skipif(os.name != "posix", reason="POSIX signals"), pytest.mark.needs_tool("bash")]
 
 PREFIX = "archon telemetry (debug, not sent): "
 

@@ -441,6 +441,33 @@ def test_dry_run_runs_nothing_and_records_nothing(cli: Cli) -> None:
     assert cli.sink.events == []
 
 
+@pytest.mark.parametrize(
+    ("provider", "run_flags"),
+    [
+        ("claude", "--permission-mode acceptEdits --allowedTools=Bash --permission-prompts none"),
+        ("codex", "--sandbox workspace-write -c sandbox_workspace_write.exclude_slash_tmp=true "
+         "-c sandbox_workspace_write.network_access=true -c approval_policy=\"never\""),
+    ],
+)  # fmt: skip
+def test_the_dry_run_of_the_bundled_refactor_shows_each_nodes_capability_model_and_temp_dir(
+    cli: Cli, provider: str, run_flags: str
+) -> None:
+    fake_provider(cli.bin, provider, "echo")
+    cli.home.mkdir(exist_ok=True)
+    (cli.home / "config.yaml").write_text(f"defaultAssistant: {provider}\n", encoding="utf-8")
+    result = cli("workflow", "run", "--dry-run", "archon-refactor-safely", "rename greet's hello to goodbye")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert [line.strip() for line in out.splitlines() if line.startswith("    may: ")] == [
+        "may: read (read-only); model: the CLI default",
+        "may: run (may edit files and run commands); model: the CLI default",
+        "may: read (read-only); model: the CLI default",
+    ]
+    assert out.count("bash: runs your script") == 2
+    assert f"{run_flags} " in out
+    assert "env TMPDIR='<temp dir of refactor>'" in out
+
+
 def test_progress_is_shown_live_per_node_unless_quiet(cli: Cli) -> None:
     cli.add_workflow("name: p\ndescription: d\nnodes: [{id: a, bash: 'echo hi'}, {id: b, bash: 'exit 1'}]\n")
     for tty in (True, False):

@@ -503,6 +503,7 @@ nodes:
 """
 
 
+@pytest.mark.needs_tool("bash")
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), Stop()])
 def test_an_interrupt_stops_the_running_nodes_and_ends_the_run_as_failed(
     interrupt: BaseException, tmp_path: Path
@@ -534,6 +535,7 @@ def test_an_interrupt_stops_the_running_nodes_and_ends_the_run_as_failed(
     assert sorted(finished) == ["after", "also", "also", "done", "slow", "slow"]  # started, then finished, once each
 
 
+@pytest.mark.needs_tool("bash")
 def test_an_interrupt_between_nodes_still_ends_the_run(tmp_path: Path) -> None:
     class InterruptWhenFirstFinishes(Recorder):
         def node_finished(self, result: NodeResult) -> None:
@@ -554,6 +556,7 @@ def test_an_interrupt_between_nodes_still_ends_the_run(tmp_path: Path) -> None:
     assert not (tmp_path / "second-ran").exists()
 
 
+@pytest.mark.needs_tool("bash")
 def test_a_bug_while_running_still_stops_the_nodes_and_propagates(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         run_workflow(

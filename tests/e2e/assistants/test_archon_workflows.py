@@ -56,7 +56,11 @@ def test_refactor_safely_changes_a_file(lab: AssistantLab, cli: CliName) -> None
     assert run.stdout == "Rename the greeting\n\nhello becomes goodbye in greet.py.\n"
     assert "archon-refactor-safely: 5/5 nodes succeeded" in run.stderr
     assert "[refactor] > " in run.stderr  # the edit was shown live
-    assert "usage: " in run.stderr
+    (usage,) = [line for line in run.stderr.splitlines() if line.startswith("usage: ")]
+    assert usage.endswith(" (no cost reported)") if cli == "codex" else ", $0." in usage  # claude prices its tokens
+    for node in ("plan", "refactor", "summary"):
+        assert f"\n  {node}: " in run.stderr  # each node's tokens too
+        assert f"[{node}] ok (" in run.stderr
 
 
 @pytest.mark.parametrize("cli", CLIS)
