@@ -109,8 +109,8 @@ class _Run:
         except queue.Empty:
             return
         if isinstance(item, Future):
-            running.pop(item)
             self._finish(item.result())
+            running.pop(item)  # after: an interrupt in between must still find the node finished, not lose it
         else:
             self.observer.node_event(*item)
 

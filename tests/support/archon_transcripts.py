@@ -139,7 +139,8 @@ def _sleep(lab: AssistantLab) -> ModelScript:
 def _change(cli: CliName) -> Callable[[AssistantLab], ModelScript]:
     def script(lab: AssistantLab) -> ModelScript:
         greet = str(lab.work / "greet.py")
-        change = RunCommand("sed -i s/hello/goodbye/ greet.py") if cli == "claude" else EditFile(greet, "hello", "bye")
+        edit = EditFile(greet, '    return "hello"', '    return "bye"')  # whole lines: codex patches lines
+        change = RunCommand("sed -i s/hello/goodbye/ greet.py") if cli == "claude" else edit
         return ModelScript([Exchange("FAIL-MARK", (ReadFile(greet), change, Say("Changed.")))])
 
     return script
@@ -180,7 +181,8 @@ def failure_row(lab: AssistantLab, row: Row) -> tuple[str, CliRun]:
     retried = next((line for line in lines if "retrying in" in line), None)
     cls = verdict.removeprefix("node 'ask' failed (").removesuffix(")").replace(": ", " (", 1) + ")"
     cls += ", retried" if retried else ""
-    return f"| {row.scenario} | {row.cli} | `{cls}` | {run.seconds:.1f} | {shown.replace('|', '/')} |", run
+    shown = shown.replace("|", "/") or "(the class only)"
+    return f"| {row.scenario} | {row.cli} | `{cls}` | {run.seconds:.1f} | {shown} |", run
 
 
 def failures(root: Path) -> str:
