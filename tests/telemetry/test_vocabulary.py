@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archon.cli.signals import Terminated
 from archon.config import set_config_value
 from archon.errors import ArchonError, ConfigError, UsageError
 from archon.private_files import write_atomic
@@ -68,6 +69,10 @@ class _ThirdPartyError(Exception):
     pass
 
 
+class _OtherStop(BaseException):
+    """Not archon's own interrupt, though archon's own tests define it."""
+
+
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
@@ -77,6 +82,8 @@ class _ThirdPartyError(Exception):
         (KeyError("secret"), "KeyError"),
         (TimeoutError(), "TimeoutError"),
         (KeyboardInterrupt(), "KeyboardInterrupt"),
+        (Terminated(), "Terminated"),
+        (_OtherStop(), "other"),
         (FileNotFoundError(2, "nope", "/srv/secret"), "FileNotFoundError"),
         (json.JSONDecodeError("m", "doc", 0), "other"),
         (subprocess.CalledProcessError(1, ["x"]), "other"),
