@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archon import exit_codes
 
-__all__ = ["ArchonError", "ConfigError", "UsageError"]
+__all__ = ["ArchonError", "ArchonInterrupt", "ConfigError", "UsageError"]
 
 
 class ArchonError(Exception):
@@ -25,3 +25,8 @@ class UsageError(ArchonError):
 
 class ConfigError(ArchonError):
     """``config.yaml`` could not be read or written."""
+
+
+class ArchonInterrupt(BaseException):
+    """archon was told to stop, by a signal it turns into an exception (SIGTERM: ``archon.cli.signals``). A
+    ``BaseException``, as ``KeyboardInterrupt`` is, so ``except Exception`` never swallows it."""

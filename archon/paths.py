@@ -87,3 +87,8 @@ class ArchonPaths(Value):
     @property
     def workflows(self) -> Path:
         return self.home / "workflows"
+
+    @property
+    def tmp(self) -> Path:
+        """The private temporary directories of assistant nodes, one per run (:mod:`archon.workflows.temp_dirs`)."""
+        return self.home / "tmp"

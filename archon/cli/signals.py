@@ -9,10 +9,12 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
+from archon.errors import ArchonInterrupt
+
 __all__ = ["Terminated", "sigterm_raises"]
 
 
-class Terminated(BaseException):
+class Terminated(ArchonInterrupt):
     """Raised in the main thread when SIGTERM arrives. A BaseException, so ``except Exception`` does not eat it."""
 
 

@@ -11,6 +11,8 @@ from archon import exit_codes
 from archon.cli.context import get_app
 
 if TYPE_CHECKING:
+    from archon.config import ConfigState
+    from archon.workflows.assistant import AssistantChoice
     from archon.workflows.capability import Capability
     from archon.workflows.results import RunResult
 
@@ -91,6 +93,17 @@ def _failure_message(result: RunResult) -> str:
     return f"workflow {result.workflow.name!r} failed: {'; '.join(parts)}{tail}"
 
 
+def _fallback_warning(choice: AssistantChoice, config: ConfigState) -> str:
+    """Why the configuration could not name the assistant, and which one is used instead."""
+    from archon.workflows.assistant import DEFAULT_ASSISTANT_KEY  # startup time: see the top of this module
+    from archon.workflows.providers import PROVIDER_NAMES
+
+    if choice.fallback == "unreadable-config":
+        return f"{config.describe_problem()}; using {choice.provider} as the assistant"
+    names = ", ".join(PROVIDER_NAMES)
+    return f"{config.path}: {DEFAULT_ASSISTANT_KEY} must be one of {names}; using {choice.provider}"
+
+
 def _capability_option(value: str | None) -> Capability | None:
     from archon.errors import UsageError  # startup time: see the top of this module
     from archon.workflows.capability import CAPABILITIES, parse_capability
@@ -105,7 +118,8 @@ def _capability_option(value: str | None) -> Capability | None:
 
 def _show_result(result: RunResult, *, as_json: bool) -> None:
     """The final outputs on stdout and the summary on stderr (or the JSON object), then the exit status."""
-    from archon.cli.workflow_render import final_outputs, run_json, run_summary  # startup time: see the top
+    from archon.cli.signals import Terminated  # startup time: see the top of this module
+    from archon.cli.workflow_render import final_outputs, interrupted_line, run_json, run_summary
     from archon.workflows.errors import ProviderNotFoundError, WorkflowFailedError
 
     if as_json:
@@ -117,6 +131,10 @@ def _show_result(result: RunResult, *, as_json: bool) -> None:
                 typer.echo(f"== {node_id} ==")
             typer.echo(output, nl=not output.endswith("\n"))
         typer.echo("\n".join(run_summary(result)), err=True)
+    interrupt = result.interrupted_by
+    if interrupt is not None:
+        typer.echo(interrupted_line(result, interrupt), err=True)
+        raise typer.Exit(exit_codes.TERMINATED if isinstance(interrupt, Terminated) else exit_codes.INTERRUPTED)
     if isinstance(result.error, ProviderNotFoundError):
         raise result.error
     if not result.ok:
@@ -156,6 +174,7 @@ def run(
     """Run a workflow. Exit status: 0 success, 1 a node failed (or the assistant CLI is missing), 2 invalid,
     130 Ctrl-C, 143 SIGTERM."""
     # startup time: see the top of this module
+    from archon.cli.signals import Terminated
     from archon.cli.workflow_events import WorkflowTelemetry
     from archon.cli.workflow_live import LiveDisplay
     from archon.cli.workflow_plan import plan_json, plan_text
@@ -179,9 +198,10 @@ def run(
     values = parse_inputs(inputs or [])
     refuse_values_in_code(workflow, input_names=values)
     args = arguments or []
-    choice = choose_assistant(workflow.provider, read_config(application.paths.config))
-    if choice.warning is not None and workflow.uses_provider:
-        typer.echo(f"archon: warning: {choice.warning}", err=True)
+    config = read_config(application.paths.config)
+    choice = choose_assistant(workflow.provider, config)
+    if choice.fallback is not None and workflow.uses_provider:
+        typer.echo(f"archon: warning: {_fallback_warning(choice, config)}", err=True)
     if dry_run:
         plan = plan_run(
             workflow, arguments=args, inputs=values, provider=choice.provider, env=runtime.env, max_capability=cap
@@ -204,5 +224,7 @@ def run(
         observer=Observers(*observers),
         monotonic=runtime.monotonic,
         max_capability=cap,
+        paths=application.paths,
+        interrupts=(KeyboardInterrupt, Terminated),
     )
     _show_result(result, as_json=as_json)

@@ -57,14 +57,15 @@ class WorkflowTelemetry:
         return None  # what happens inside a node (text, tools, output) never reaches telemetry
 
     def node_finished(self, result: NodeResult) -> None:
-        if result.status != "failed" or result.failure is None:
-            return
+        kind = result.failure_kind or "exit_status"
+        if result.status != "failed" or result.failure is None or kind == "interrupted":
+            return  # a node an interrupt stopped did not fail by itself: the run's event says what happened
         self._sink.record(
             WorkflowNodeFailed(
                 workflow_name=self._name,
                 node_type=result.node.kind,
                 error_classification=result.failure.classification,
-                failure_kind=result.failure_kind or "exit_status",
+                failure_kind=kind,
                 provider=result.provider or "none",
             )
         )
@@ -80,10 +81,11 @@ class WorkflowTelemetry:
                 )
             )
             return
+        cause = result.interrupted_by or result.error  # an interrupted run: KeyboardInterrupt, Terminated
         self._sink.record(
             WorkflowRunFailed(
                 workflow_name=self._name,
-                error_class=vocabulary.error_class(result.error) if result.error is not None else SafeName(OTHER),
+                error_class=vocabulary.error_class(cause) if cause is not None else SafeName(OTHER),
                 failed_node_type=result.failed_node.kind if result.failed_node is not None else "none",
                 duration_ms=_ms(result.duration_seconds),
             )

@@ -15,6 +15,7 @@ import typer
 from archon.workflows.model import Node, Workflow
 from archon.workflows.node_events import (
     AssistantText,
+    CliRetrying,
     Denial,
     NodeEvent,
     Notice,
@@ -99,6 +100,9 @@ class LiveDisplay:
         if result.status == "succeeded":
             self._say(node, f"ok ({'; '.join(details)})")
             return
+        if result.failure_kind == "interrupted":
+            self._say(node, f"STOPPED (the run was interrupted; {'; '.join(details)})")
+            return
         failure = result.failure
         why = f"{failure.classification}: {failure.reason}" if failure is not None else "failed"
         self._say(node, f"FAILED ({why}; {'; '.join(details)})")
@@ -116,6 +120,11 @@ def _line(event: NodeEvent) -> str | None:  # noqa: PLR0911 - one line per kind 
         return f"DENIED {event.tool}: {event.detail}"
     if isinstance(event, Notice):
         return f"note: {event.text}" if event.text.strip() else None
+    if isinstance(event, CliRetrying):
+        what = f"HTTP {event.status}" if event.status is not None else event.error or "error"
+        return (
+            f"note: API {what}; {event.cli} retries ({event.attempt}/{event.max_retries}) in {event.delay_seconds:.1f}s"
+        )
     if isinstance(event, OutputLine):
         return f"| {event.text}"
     if isinstance(event, Retrying):

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from archon.cli.signals import Terminated
 from archon.cli.workflow_live import usage_words
 from archon.cli.workflow_trust_words import skipped_json
 from archon.workflows.catalog import Catalog
 from archon.workflows.node_events import Usage
 from archon.workflows.results import NodeResult, RunResult
 
-__all__ = ["catalog_json", "final_outputs", "node_json", "run_json", "run_summary", "usage_json"]
+__all__ = [
+    "catalog_json",
+    "final_outputs",
+    "interrupted_line",
+    "node_json",
+    "run_json",
+    "run_summary",
+    "signal_name",
+    "usage_json",
+]
 
 STDERR_TAIL_LINES = 20
 
@@ -63,6 +73,11 @@ def node_json(result: NodeResult) -> dict[str, Any]:
     }
 
 
+def signal_name(interrupt: BaseException) -> str:
+    """The signal an interrupt of ``archon workflow run`` stands for."""
+    return "SIGTERM" if isinstance(interrupt, Terminated) else "SIGINT"
+
+
 def run_json(result: RunResult) -> dict[str, Any]:
     return {
         "workflow": result.workflow.name,
@@ -71,6 +86,8 @@ def run_json(result: RunResult) -> dict[str, Any]:
         "max_capability": result.max_capability,
         "ok": result.ok,
         "error": result.error.message if result.error else None,
+        "interrupted": signal_name(result.interrupted_by) if result.interrupted_by is not None else None,
+        "left_running": result.left_running,
         "duration_ms": _ms(result.duration_seconds),
         "usage": usage_json(result.usage),
         "nodes": [node_json(r) for r in result.nodes],
@@ -79,18 +96,24 @@ def run_json(result: RunResult) -> dict[str, Any]:
 
 def run_summary(result: RunResult) -> list[str]:
     """Lines for stderr: one summary line, tokens and cost, and for each failed node why, in its CLI's words."""
-    failed = sum(1 for r in result.nodes if r.status == "failed")
+    stopped = len(result.stopped)
+    failed = sum(1 for r in result.nodes if r.status == "failed") - stopped
     skipped = sum(1 for r in result.nodes if r.status == "skipped")
     head = f"{result.workflow.name}: {result.nodes_completed}/{len(result.nodes)} nodes succeeded"
     head += f", {failed} failed" if failed else ""
+    head += f", {stopped} stopped" if stopped else ""
     head += f", {skipped} skipped" if skipped else ""
     head += f" in {result.duration_seconds:.1f}s"
     lines = [head]
     if result.usage is not None:
-        lines.append(f"usage: {usage_words(result.usage)}")
+        unpriced = " (no cost reported)" if result.usage.cost_usd is None else ""
+        lines.append(f"usage: {usage_words(result.usage)}{unpriced}")
+        reported = [r for r in result.nodes if r.usage is not None]
+        if len(reported) > 1:  # also with --quiet, which shows no node's end
+            lines.extend(f"  {r.node.id}: {usage_words(r.usage)}" for r in reported if r.usage is not None)
     for r in result.nodes:
-        if r.status != "failed" or r.failure is None:
-            continue
+        if r.status != "failed" or r.failure is None or r.failure_kind == "interrupted":
+            continue  # a stopped node: :func:`interrupted_line` names it
         lines.append(f"node {r.node.id!r} failed ({r.failure.classification}: {r.failure.reason})")
         if r.denials:
             lines.extend(f"  denied: {d.tool} {d.detail}".rstrip() for d in r.denials)
@@ -101,6 +124,24 @@ def run_summary(result: RunResult) -> list[str]:
         elif r.stderr.strip():
             lines.extend(f"  | {line}" for line in _tail(r.stderr).splitlines())
     return lines
+
+
+def interrupted_line(result: RunResult, interrupt: BaseException) -> str:
+    """The one line that says an interrupted run stopped, what it stopped, and whether anything is left running."""
+    stopped = [repr(r.node.id) for r in result.stopped]
+    if not stopped:
+        what = "no node was running"
+    elif len(stopped) == 1:
+        what = f"stopped node {stopped[0]} and everything it started"
+    else:
+        what = f"stopped nodes {', '.join(stopped)} and everything they started"
+    if result.left_running is None:
+        left = "archon cannot look for leftover processes on this system"
+    elif result.left_running:
+        left = f"{result.left_running} process(es) of this run could not be stopped"
+    else:
+        left = "nothing of this run is left running"
+    return f"archon: interrupted ({signal_name(interrupt)}): {what}; {left}"
 
 
 def final_outputs(result: RunResult) -> list[tuple[str, str]]:

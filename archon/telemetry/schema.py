@@ -195,21 +195,31 @@ class WorkflowRunCompleted(Event):
 
 class WorkflowRunFailed(Event):
     NAME = "workflow.run_failed"
-    WHY = "Sent when a workflow fails, so we can find and fix the failures people hit most."
+    WHY = (
+        "Sent when a workflow fails (a node failed, or the run was interrupted), so we can find and fix the "
+        "failures people hit most."
+    )
 
     workflow_name: SafeName = prop("As in `workflow.run_started`.", vocabulary="workflow_name")
     error_class: SafeName = prop(
         "The name of the error's class if it is archon's own or a Python built-in (e.g. `TimeoutError`), "
-        "else `other`. Never the error message.",
+        "else `other`. Never the error message. A run stopped by Ctrl-C is `KeyboardInterrupt`, by SIGTERM "
+        "`Terminated`.",
         vocabulary="error_class",
     )
-    failed_node_type: NodeType = prop("The kind of node that failed: `bash`, `prompt`, `command`, or `none`.")
+    failed_node_type: NodeType = prop(
+        "The kind of node that failed (in an interrupted run: the first one it stopped): `bash`, `prompt`, "
+        "`command`, or `none`."
+    )
     duration_ms: int = prop("How long the run took before failing, in whole milliseconds.")
 
 
 class WorkflowNodeFailed(Event):
     NAME = "workflow.node_failed"
-    WHY = "Sent when a workflow node fails, so we can tell flaky providers from real bugs."
+    WHY = (
+        "Sent when a workflow node fails (not when an interrupt stopped it), so we can tell flaky providers from "
+        "real bugs."
+    )
 
     workflow_name: SafeName = prop("As in `workflow.run_started`.", vocabulary="workflow_name")
     node_type: NodeType = prop("The kind of node that failed: `bash`, `prompt` or `command`.")

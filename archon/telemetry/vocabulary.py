@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from types import TracebackType
 from typing import Literal, NewType, get_args
 
-from archon.errors import ArchonError
+from archon.errors import ArchonError, ArchonInterrupt
 
 __all__ = [
     "NO_NAME",
@@ -155,14 +155,19 @@ def _in_archon(module: object) -> bool:
     return isinstance(module, str) and (module == _PACKAGE or module.startswith(_PACKAGE + "."))
 
 
+_ARCHON_BASES = (ArchonError, ArchonInterrupt)
+"""archon's own exception classes: its errors, and its interrupts (``Terminated``, for SIGTERM)."""
+
+
 def error_class(exc: BaseException) -> SafeName:
-    """The class name of archon's own errors (``ArchonError`` subclasses defined in archon) and of Python's
-    built-in exceptions in :data:`PYTHON_BUILTIN_ERRORS`; ``other`` for everything else. Never the message."""
+    """The class name of archon's own errors and interrupts (subclasses of ``ArchonError`` or ``ArchonInterrupt``
+    defined in archon) and of Python's built-in exceptions in :data:`PYTHON_BUILTIN_ERRORS`; ``other`` for
+    everything else. Never the message."""
     cls = type(exc)
     name = cls.__name__
     if not _is_identifier(name):
         return SafeName(OTHER)
-    if issubclass(cls, ArchonError) and _in_archon(cls.__module__):
+    if issubclass(cls, _ARCHON_BASES) and _in_archon(cls.__module__):
         return SafeName(name)
     if name in PYTHON_BUILTIN_ERRORS and cls.__module__ == "builtins" and getattr(builtins, name, None) is cls:
         return SafeName(name)
@@ -170,7 +175,8 @@ def error_class(exc: BaseException) -> SafeName:
 
 
 def archon_error_class_names() -> frozenset[str]:
-    """Every ``ArchonError`` subclass this archon defines: the members of the ``archon-error-class-name`` rule.
+    """Every ``ArchonError`` and ``ArchonInterrupt`` subclass this archon defines: the members of the
+    ``archon-error-class-name`` rule.
 
     Imports every archon module to find them (~0.1 s; for ``archon telemetry policy`` and the docs, never a run
     that records). Importing them starts nothing and loads no network library.
@@ -184,7 +190,7 @@ def archon_error_class_names() -> frozenset[str]:
         if module.name != f"{_PACKAGE}.__main__":
             importlib.import_module(module.name)
     found: set[str] = set()
-    pending: list[type[ArchonError]] = [ArchonError]
+    pending: list[type[BaseException]] = list(_ARCHON_BASES)
     while pending:
         cls = pending.pop()
         if _in_archon(cls.__module__):

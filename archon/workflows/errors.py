@@ -17,6 +17,7 @@ __all__ = [
     "NodeSpawnError",
     "NodeTimeoutError",
     "ProviderNotFoundError",
+    "RunInterruptedError",
     "WorkflowDefinitionError",
     "WorkflowFailedError",
     "WorkflowNotFoundError",
@@ -75,6 +76,11 @@ class AssistantFailedError(ArchonError):
 
 class NodeSpawnError(ArchonError):
     """A node's process could not be started at all (missing interpreter, arguments too long, ...)."""
+
+
+class RunInterruptedError(ArchonError):
+    """The run was interrupted (Ctrl-C, SIGTERM): the node this is the error of was stopped with everything it
+    started, and no further node ran."""
 
 
 class WorkflowFailedError(ArchonError):

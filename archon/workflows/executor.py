@@ -5,24 +5,29 @@ skipped, never run, while nodes on other branches go on. At most ``max_parallel`
 on worker threads; everything they report comes back through one queue to the thread that called
 :func:`run_workflow`, which calls the observer, so observers see one call at a time, as things happen.
 
-On an interrupt (Ctrl-C's ``KeyboardInterrupt``, or whatever the caller raises for SIGTERM) every running node
-is stopped (:meth:`~archon.workflows.supervision.Supervisor.stop_all`: SIGTERM, grace period, SIGKILL; a second
-interrupt kills at once) before the interrupt propagates. When the run ends, whatever its nodes left running in
-the background is stopped too. The executor reads nothing from the process environment: the environment, the
-working directory and the clock are parameters.
+On an interrupt (Ctrl-C's ``KeyboardInterrupt``, or whatever the caller raises for SIGTERM: ``interrupts``) every
+running node is stopped (:meth:`~archon.workflows.supervision.Supervisor.stop_all`: SIGTERM, grace period,
+SIGKILL; a second interrupt kills at once), and the run ends as a failed run: the stopped nodes' results say so
+(``failure_kind`` ``interrupted``), every node that had not started is skipped, observers get ``run_finished``,
+and the result carries the interrupt (``interrupted_by``) for the caller to exit as it should. Any other exception
+(a bug) stops every node too, then propagates. When the run ends, whatever its nodes left running in the
+background is stopped too. The executor reads nothing from the process environment: the environment, the working
+directory and the clock are parameters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from archon.paths import ArchonPaths
 from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
-from archon.workflows.errors import ProviderNotFoundError
+from archon.workflows.errors import ProviderNotFoundError, RunInterruptedError
 from archon.workflows.invocation import Invoker
 from archon.workflows.model import Node, Workflow
 from archon.workflows.node_events import NodeEvent
@@ -31,6 +36,7 @@ from archon.workflows.observer import RunObserver
 from archon.workflows.providers import ProviderName, find_on_path, require_provider_binary
 from archon.workflows.results import NodeResult, RunResult
 from archon.workflows.supervision import Supervisor
+from archon.workflows.temp_dirs import run_temp_root
 
 __all__ = ["DEFAULT_MAX_PARALLEL", "run_workflow"]
 
@@ -64,7 +70,8 @@ class _Run:
         self.results: dict[str, NodeResult] = {}
         self.first_failure: NodeResult | None = None
 
-    def execute(self) -> None:
+    def execute(self, interrupts: tuple[type[BaseException], ...]) -> BaseException | None:
+        """Run every node; the interrupt that stopped the run, or None when it ran to its end."""
         pending = list(self.workflow.nodes)
         running: dict[Future[NodeResult], Node] = {}
         with ThreadPoolExecutor(max_workers=self.max_parallel, thread_name_prefix="archon-node") as pool:
@@ -80,9 +87,14 @@ class _Run:
                     if not running:
                         break
                     self._dispatch(running)
+            except interrupts as interrupt:
+                self._stop(pool, interrupts)
+                self._wind_up(running)
+                return interrupt
             except BaseException:
-                self._interrupted(pool)
+                self._stop(pool, interrupts)
                 raise
+        return None
 
     def _upstream(self) -> tuple[dict[str, str], dict[str, str]]:
         done = {k: r for k, r in self.results.items() if r.status == "succeeded"}
@@ -97,22 +109,49 @@ class _Run:
         except queue.Empty:
             return
         if isinstance(item, Future):
-            running.pop(item)
             self._finish(item.result())
+            running.pop(item)  # after: an interrupt in between must still find the node finished, not lose it
         else:
             self.observer.node_event(*item)
 
-    def _interrupted(self, pool: ThreadPoolExecutor) -> None:
-        """Stop every running node, then show what they printed while stopping (a bash ``trap``'s words)."""
+    def _stop(self, pool: ThreadPoolExecutor, interrupts: tuple[type[BaseException], ...]) -> None:
+        """Stop every running node and wait for their threads to finish (their results are then in the queue)."""
         supervisor = self.context.supervisor
         try:
             supervisor.stop_all()
-        except BaseException:  # interrupted again while stopping: no more grace
+        except interrupts:  # interrupted again while stopping: no more grace
+            supervisor.kill_all()
+        except BaseException:
             supervisor.kill_all()
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        _drain(self.items, self.observer)
+
+    def _wind_up(self, running: dict[Future[NodeResult], Node]) -> None:
+        """After an interrupt: show what the stopped nodes printed while stopping (a bash ``trap``'s words) and
+        their results, then skip every node that did not start."""
+        while True:
+            try:
+                item = self.items.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, Future):
+                self._finish_future(item, running.get(item))
+            else:
+                self.observer.node_event(*item)
+        for future, node in running.items():  # one whose result was being handed over when the interrupt came
+            self._finish_future(future, node)
+        for node in self.workflow.nodes:
+            if node.id not in self.results:
+                self._skip(node, None)
+
+    def _finish_future(self, future: Future[NodeResult], node: Node | None) -> None:
+        if node is None or node.id in self.results:
+            return
+        if future.cancelled():  # submitted, never started
+            self._skip(node, None)
+        else:
+            self._finish(future.result())
 
     def _ready(self, node: Node) -> bool:
         return all(dep in self.results and self.results[dep].status == "succeeded" for dep in node.depends_on)
@@ -128,10 +167,13 @@ class _Run:
                 )
                 if blocker is not None:
                     pending.remove(node)
-                    provider = self.context.provider if node.uses_provider else None
-                    self._finish(NodeResult(node=node, status="skipped", provider=provider, skipped_because=blocker))
+                    self._skip(node, blocker)
                     changed = True
         return pending
+
+    def _skip(self, node: Node, blocker: str | None) -> None:
+        provider = self.context.provider if node.uses_provider else None
+        self._finish(NodeResult(node=node, status="skipped", provider=provider, skipped_because=blocker))
 
     def _finish(self, result: NodeResult) -> None:
         self.results[result.node.id] = result
@@ -154,12 +196,18 @@ def run_workflow(
     max_capability: Capability | None = None,
     supervisor: Supervisor | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    paths: ArchonPaths | None = None,
+    interrupts: tuple[type[BaseException], ...] = (KeyboardInterrupt,),
 ) -> RunResult:
     """Run ``workflow`` and return what happened. Node failures are results, not exceptions.
 
     ``provider`` is the assistant CLI for prompt and command nodes (ignored when there are none). If its binary
     cannot be found, nothing runs and the result's error is a :class:`ProviderNotFoundError`. ``max_capability``
-    caps what every node may do in this run. ``supervisor`` and ``retry_delays`` are for tests.
+    caps what every node may do in this run. Each assistant node gets a private temporary directory, under
+    ``paths.tmp`` when the archon home may hold it (:mod:`archon.workflows.temp_dirs`). ``interrupts``: the
+    exceptions that mean "stop" (``KeyboardInterrupt``, and what the caller raises for SIGTERM): the run then ends as
+    a failed run whose ``interrupted_by`` is the interrupt, instead of raising it. ``supervisor`` and
+    ``retry_delays`` are for tests.
     """
     started = monotonic()
     run_provider = provider if workflow.uses_provider else None
@@ -191,32 +239,41 @@ def run_workflow(
     )
     items: queue.Queue[_Item] = queue.Queue()
     supervisor = supervisor or Supervisor()
-    context = NodeContext(
-        invoker=invoker,
-        provider=run_provider,
-        cli=assistant_cli(run_provider) if run_provider is not None else None,
-        env=env,
-        cwd=cwd,
-        supervisor=supervisor,
-        emit=lambda node, event: items.put((node, event)),
-        monotonic=monotonic,
-        retry_delays=retry_delays,
-    )
-    run = _Run(workflow, context=context, observer=observer, max_parallel=max_parallel, items=items)
-    try:
-        run.execute()
-    finally:
-        supervisor.sweep()
+    temp_root = run_temp_root(paths, workspace=cwd) if run_provider is not None else contextlib.nullcontext(None)
+    with temp_root as temp_dir:  # removed after the sweep: nothing of the run is left to write in it
+        context = NodeContext(
+            invoker=invoker,
+            provider=run_provider,
+            cli=assistant_cli(run_provider) if run_provider is not None else None,
+            env=env,
+            cwd=cwd,
+            supervisor=supervisor,
+            emit=lambda node, event: items.put((node, event)),
+            monotonic=monotonic,
+            retry_delays=retry_delays,
+            temp_root=temp_dir,
+        )
+        run = _Run(workflow, context=context, observer=observer, max_parallel=max_parallel, items=items)
+        try:
+            interrupt = run.execute(interrupts)
+        finally:
+            supervisor.sweep()
     _drain(items, observer)
+    nodes = tuple(run.results[node.id] for node in workflow.nodes)
     failure = run.first_failure
+    if interrupt is not None:
+        failure = next((r for r in nodes if r.failure_kind == "interrupted"), None)
+    error = failure.error if failure is not None else None
     result = RunResult(
         workflow=workflow,
         provider=run_provider,
-        nodes=tuple(run.results[node.id] for node in workflow.nodes),
+        nodes=nodes,
         duration_seconds=monotonic() - started,
         max_capability=max_capability,
-        error=failure.error if failure is not None else None,
+        error=error or (RunInterruptedError("the run was interrupted") if interrupt is not None else None),
         failed_node=failure.node if failure is not None else None,
+        interrupted_by=interrupt,
+        left_running=supervisor.leftovers() if interrupt is not None else None,
     )
     observer.run_finished(result)
     return result

@@ -13,6 +13,7 @@ from typing import Literal
 
 __all__ = [
     "AssistantText",
+    "CliRetrying",
     "Denial",
     "NodeEvent",
     "Notice",
@@ -71,9 +72,23 @@ class Denial:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something the CLI reported that is neither answer nor failure: a warning, a retry of its own."""
+    """Something the CLI wrote that is neither answer nor failure (a warning, a line of its log), in its words."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class CliRetrying:
+    """The assistant CLI retries a model API request itself (claude's ``api_retry``), before archon's own retries."""
+
+    cli: str
+    attempt: int
+    max_retries: int
+    delay_seconds: float
+    status: int | None = None
+    """The API's HTTP status, when the CLI gave one."""
+    error: str = ""
+    """The CLI's own kind of error (claude: ``server_error``, ``rate_limit``...)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,7 @@ class OutputLine:
 
 @dataclass(frozen=True)
 class Retrying:
-    """archon runs the node again after a transient failure (see :mod:`archon.workflows.retry`)."""
+    """archon runs the node again after a transient failure (see :mod:`archon.workflows.node_runner`)."""
 
     attempt: int
     """The attempt about to start: 2 for the first retry."""
@@ -118,4 +133,6 @@ class Usage:
         )
 
 
-NodeEvent = SessionStarted | AssistantText | ToolCall | ToolResult | Denial | Notice | OutputLine | Retrying
+NodeEvent = (
+    SessionStarted | AssistantText | ToolCall | ToolResult | Denial | Notice | CliRetrying | OutputLine | Retrying
+)

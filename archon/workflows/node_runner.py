@@ -10,11 +10,13 @@ own retries of a single request come first (bounded: see :mod:`archon.workflows.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from archon.errors import ArchonError
 from archon.workflows.classify import FailureClass, classify_exit
 from archon.workflows.clis.contract import AssistantCli, AssistantOutcome, AssistantRequest
 from archon.workflows.errors import (
@@ -23,14 +25,16 @@ from archon.workflows.errors import (
     NodeDeniedError,
     NodeSpawnError,
     NodeTimeoutError,
+    RunInterruptedError,
 )
 from archon.workflows.invocation import Invoker
 from archon.workflows.model import Node
 from archon.workflows.node_events import NodeEvent, OutputLine, Retrying, Usage
 from archon.workflows.process import ProcessOutcome, run_streaming
 from archon.workflows.providers import ProviderName
-from archon.workflows.results import NodeResult
+from archon.workflows.results import FailureKind, NodeResult
 from archon.workflows.supervision import Supervisor
+from archon.workflows.temp_dirs import node_temp_dir
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_DELAYS", "NodeContext", "run_node"]
 
@@ -55,6 +59,9 @@ class NodeContext:
     emit: Emit
     monotonic: Callable[[], float]
     retry_delays: Sequence[float] = RETRY_DELAYS
+    temp_root: Path | None = None
+    """Where each assistant node gets its private temporary directory (:mod:`archon.workflows.temp_dirs`); None:
+    none."""
 
 
 class _Tail:
@@ -72,23 +79,26 @@ def run_node(ctx: NodeContext, node: Node, outputs: Mapping[str, str], sessions:
     return replace(result, duration_seconds=ctx.monotonic() - started)
 
 
-def _not_started(node: Node, base: NodeResult, outcome: ProcessOutcome | None, program: str = "") -> NodeResult:
-    message = outcome.start_error if outcome is not None else ""
-    error = NodeSpawnError(f"node {node.id!r}: cannot start {program}: {message}")
-    return replace(
-        base,
-        status="failed",
-        failure=FailureClass("fatal", "could not be started"),
-        failure_kind="not_started",
-        error=error,
-    )
+_CANNOT_START = FailureClass("fatal", "could not be started")
+
+
+def _failed(base: NodeResult, failure: FailureClass, kind: FailureKind, error: ArchonError) -> NodeResult:
+    return replace(base, status="failed", failure=failure, failure_kind=kind, error=error)
+
+
+def _not_started(node: Node, base: NodeResult, outcome: ProcessOutcome, program: str) -> NodeResult:
+    error = NodeSpawnError(f"node {node.id!r}: cannot start {program}: {outcome.start_error or ''}")
+    return _failed(base, _CANNOT_START, "not_started", error)
 
 
 def _timed_out(node: Node, base: NodeResult) -> NodeResult:
     error = NodeTimeoutError(f"node {node.id!r} timed out after {node.effective_timeout:g}s and was stopped")
-    return replace(
-        base, status="failed", failure=FailureClass("transient", "timed out"), failure_kind="timed_out", error=error
-    )
+    return _failed(base, FailureClass("transient", "timed out"), "timed_out", error)
+
+
+def _interrupted(node: Node, base: NodeResult) -> NodeResult:
+    error = RunInterruptedError(f"node {node.id!r} was stopped: the run was interrupted")
+    return _failed(base, FailureClass("transient", "interrupted"), "interrupted", error)
 
 
 def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResult:
@@ -96,9 +106,7 @@ def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResul
     try:
         invocation = ctx.invoker.bash(node, outputs)
     except NodeSpawnError as exc:
-        return replace(
-            base, failure=FailureClass("fatal", "could not be started"), failure_kind="not_started", error=exc
-        )
+        return _failed(base, _CANNOT_START, "not_started", exc)
     stdout: list[str] = []
     stderr = _Tail()
 
@@ -121,6 +129,8 @@ def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResul
         on_stderr=err,
     )
     base = replace(base, output="".join(line + "\n" for line in stdout), stderr=stderr.text, attempts=1)
+    if outcome.interrupted:
+        return _interrupted(node, replace(base, returncode=outcome.returncode, attempts=int(outcome.started)))
     if not outcome.started:
         return _not_started(node, replace(base, attempts=0), outcome, invocation.argv[0])
     base = replace(base, returncode=outcome.returncode)
@@ -129,7 +139,7 @@ def _bash(ctx: NodeContext, node: Node, outputs: Mapping[str, str]) -> NodeResul
     if outcome.returncode != 0:
         found = classify_exit(outcome.returncode or 0)
         error = NodeCommandError(f"node {node.id!r} failed: {found.reason}", returncode=outcome.returncode or 0)
-        return replace(base, failure=found, failure_kind="exit_status", error=error)
+        return _failed(base, found, "exit_status", error)
     return replace(base, status="succeeded")
 
 
@@ -175,10 +185,24 @@ def _assistant(ctx: NodeContext, node: Node, outputs: Mapping[str, str], session
     try:
         request = ctx.invoker.request(node, outputs, resume_session=sessions.get(node.resume or ""))
     except NodeSpawnError as exc:
-        return replace(
-            base, failure=FailureClass("fatal", "could not be started"), failure_kind="not_started", error=exc
-        )
+        return _failed(base, _CANNOT_START, "not_started", exc)
     assert cli is not None  # noqa: S101 - a request exists only when the CLI was resolved
+    with _temp_dir(ctx, node) as temp_dir:
+        return _attempts(ctx, node, cli, replace(request, temp_dir=temp_dir), base)
+
+
+@contextlib.contextmanager
+def _temp_dir(ctx: NodeContext, node: Node) -> Iterator[str | None]:
+    if ctx.temp_root is None:
+        yield None
+        return
+    with node_temp_dir(ctx.temp_root, node.id) as path:
+        yield str(path)
+
+
+def _attempts(
+    ctx: NodeContext, node: Node, cli: AssistantCli, request: AssistantRequest, base: NodeResult
+) -> NodeResult:
     deadline = ctx.monotonic() + node.effective_timeout
     usage: Usage | None = None
     stderr = _Tail()
@@ -197,12 +221,14 @@ def _assistant(ctx: NodeContext, node: Node, outputs: Mapping[str, str], session
             output=reply.answer,
             denials=reply.denials,
         )
+        if outcome.interrupted:
+            return _interrupted(node, replace(base, attempts=attempt if outcome.started else attempt - 1))
         if not outcome.started:
             return _not_started(node, replace(base, attempts=attempt - 1), outcome, request.binary)
         if outcome.timed_out:
             return _timed_out(node, base)
         failure = reply.failure
-        if failure is None or outcome.interrupted or reply.denials:
+        if failure is None or reply.denials:
             break
         delay = ctx.retry_delays[attempt - 1] if attempt < MAX_ATTEMPTS else 0.0
         retry = failure.classification == "transient" and reply.tools_used == 0 and attempt < MAX_ATTEMPTS
@@ -210,7 +236,7 @@ def _assistant(ctx: NodeContext, node: Node, outputs: Mapping[str, str], session
             break
         ctx.emit(node, Retrying(attempt + 1, delay, failure.reason))
         if ctx.supervisor.stopping.wait(delay):
-            break
+            return _interrupted(node, base)
     return _verdict(node, base, reply)
 
 
@@ -221,15 +247,11 @@ def _verdict(node: Node, base: NodeResult, reply: AssistantOutcome) -> NodeResul
         denied = NodeDeniedError(
             f"node {node.id!r}: {provider} denied what capability {base.capability!r} does not allow: {what}"
         )
-        return replace(base, failure=FailureClass("fatal", "denied"), failure_kind="denied", error=denied)
+        return _failed(base, FailureClass("fatal", "denied"), "denied", denied)
     failure = reply.failure
     if failure is not None:
-        error = AssistantFailedError(f"node {node.id!r}: {provider} failed ({failure.reason}): {failure.message}")
-        return replace(
-            base,
-            failure=FailureClass(failure.classification, failure.reason),
-            failure_kind="assistant_error",
-            message=failure.message,
-            error=error,
-        )
+        said = f": {failure.message}" if failure.message else ""
+        error = AssistantFailedError(f"node {node.id!r}: {provider} failed ({failure.reason}){said}")
+        found = FailureClass(failure.classification, failure.reason)
+        return _failed(replace(base, message=failure.message or None), found, "assistant_error", error)
     return replace(base, status="succeeded")

@@ -3,13 +3,14 @@
 Each node with what it may do (capability) and its model, the exact argv, the extra environment, and what it would
 read on stdin (an assistant node's prompt), in dependency levels (nodes of one level may run at the same time).
 Outputs and sessions of earlier nodes are not known yet: prompts show ``<output of NODE>`` in their place, bash
-scripts show the variable that will carry them, and a resumed session shows ``<session of NODE>``.
+scripts show the variable that will carry them, a resumed session shows ``<session of NODE>``, and the private
+temporary directory each assistant node gets (its ``TMPDIR``) ``<temp dir of NODE>``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
@@ -75,6 +76,7 @@ def plan_run(
                 if node.uses_provider:
                     session = f"<session of {node.resume}>" if node.resume else None
                     request = invoker.request(node, placeholders, resume_session=session)
+                    request = replace(request, temp_dir=f"<temp dir of {node.id}>")
                     command = assistant_cli(provider).command(request, env=env)
                     planned.append(
                         PlannedNode(node, level, command.argv, command.env, command.stdin, capability, model)

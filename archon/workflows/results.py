@@ -19,10 +19,10 @@ __all__ = ["FAILURE_KINDS", "FailureKind", "NodeResult", "NodeStatus", "RunResul
 
 NodeStatus = Literal["succeeded", "failed", "skipped"]
 
-FailureKind = Literal["timed_out", "not_started", "denied", "assistant_error", "exit_status"]
+FailureKind = Literal["timed_out", "not_started", "denied", "assistant_error", "exit_status", "interrupted"]
 """What made a node fail: it ran past its timeout; its process could not start; the assistant CLI denied an action
 its capability does not allow; the assistant CLI reported a failure (an API error...); a bash node (or a CLI
-that reported nothing) exited non-zero."""
+that reported nothing) exited non-zero; the run was interrupted (Ctrl-C, SIGTERM) and the node stopped."""
 FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
 
 
@@ -66,12 +66,27 @@ class RunResult:
     duration_seconds: float
     max_capability: Capability | None = None
     error: ArchonError | None = None
-    """The first failure: a node's error, or one that stopped the run before any node (a missing CLI)."""
+    """The first failure: a node's error, or one that stopped the run before any node (a missing CLI); for an
+    interrupted run, the first stopped node's (or a :class:`~archon.workflows.errors.RunInterruptedError` when
+    none was running)."""
     failed_node: Node | None = None
+    """The node of ``error``; for an interrupted run, the first node it stopped (None when none was running)."""
+    interrupted_by: BaseException | None = None
+    """What interrupted the run (``KeyboardInterrupt`` for Ctrl-C, or what the caller raises for SIGTERM); None when
+    it ran to its end."""
+    left_running: int | None = None
+    """After an interrupt: how many of the run's processes were still alive once everything was stopped (0: none);
+    None where archon cannot look (no ``/proc``) or when the run was not interrupted."""
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        """Every node succeeded (none failed, none was stopped, none skipped)."""
+        return self.error is None and self.interrupted_by is None
+
+    @property
+    def stopped(self) -> tuple[NodeResult, ...]:
+        """The nodes an interrupt stopped while they ran."""
+        return tuple(result for result in self.nodes if result.failure_kind == "interrupted")
 
     @property
     def nodes_completed(self) -> int:

@@ -120,6 +120,15 @@ class Supervisor:
         if marks:
             self._terminate((), marks)
 
+    def leftovers(self) -> int | None:
+        """How many processes of the run (found by their marks) are alive now; None where they cannot be looked for
+        (no ``/proc``)."""
+        if not _LINUX:
+            return None
+        with self._lock:
+            marks = list(self._marks)
+        return len(find_processes((), marks)) if marks else 0
+
     def _terminate(self, children: Sequence[Child], marks: Sequence[str]) -> None:
         found = self._signal(children, marks, signal.SIGTERM)
         deadline = time.monotonic() + self.grace_seconds

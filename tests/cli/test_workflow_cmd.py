@@ -267,7 +267,8 @@ def test_run_json_shape(cli: Cli) -> None:
     cli.add_workflow(USER_FLOW)
     data: dict[str, Any] = json.loads(cli("workflow", "run", "my-secret-flow", "--json").stdout)
     assert set(data) == {
-        "workflow", "source", "provider", "max_capability", "ok", "error", "duration_ms", "usage", "nodes",
+        "workflow", "source", "provider", "max_capability", "ok", "error", "interrupted", "left_running",
+        "duration_ms", "usage", "nodes",
     }  # fmt: skip
     node_keys = {
         "id", "kind", "status", "capability", "model", "classification", "reason", "failure_kind", "error",
@@ -276,10 +277,31 @@ def test_run_json_shape(cli: Cli) -> None:
     }  # fmt: skip
     assert all(set(node) == node_keys for node in data["nodes"])
     assert (data["ok"], data["provider"], data["error"]) == (True, "claude", None)
+    assert (data["interrupted"], data["left_running"]) == (None, None)
     usage_keys = {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd"}
     gather, ask = data["nodes"]
     assert (gather["usage"], set(ask["usage"]), set(data["usage"])) == (None, usage_keys, usage_keys)
     assert (ask["capability"], ask["session_id"], ask["attempts"], ask["denials"]) == ("read", "session-0", 1, [])
+
+
+def test_quiet_still_gives_tokens_and_cost_per_node_and_per_run(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "echo")
+    cli.add_workflow(USER_FLOW + "  - {id: again, depends_on: [ask], prompt: 'Again: $ask.output'}\n")
+    result = cli("workflow", "run", "my-secret-flow", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "[ask]" not in result.stderr
+    assert "usage: 20 tokens in, 4 out, $0.0020\n  ask: 10 tokens in, 2 out, $0.0010\n" in result.stderr
+    assert "  again: 10 tokens in, 2 out, $0.0010" in result.stderr
+
+
+def test_json_stays_pure_on_stdout_while_progress_goes_to_stderr(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "claude/edit_accept_edits")
+    cli.add_workflow(USER_FLOW.replace("timeout: 3", "capability: edit"))
+    result = cli("workflow", "run", "my-secret-flow", "--json")
+    data = json.loads(result.stdout)  # nothing but the one object
+    assert data["nodes"][1]["status"] == "succeeded"
+    assert "[ask] > " in result.stderr  # the live tool activity went to stderr
+    assert "[gather] | gathered" in result.stderr
 
 
 def test_run_json_names_what_was_denied(cli: Cli) -> None:
@@ -298,6 +320,34 @@ def test_the_clis_own_error_message_is_shown(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "node 'ask' failed (credit_exhausted: billing error)" in result.stderr
     assert "claude said: Credit balance is too low" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "warning"),
+    [
+        ("defaultAssistant: gpt\n", "{path}: defaultAssistant must be one of claude, codex; using claude"),
+        ("defaultAssistant: [\n", "{path} is not valid YAML"),
+    ],
+)
+def test_a_config_that_cannot_name_the_assistant_falls_back_to_claude_with_a_warning(
+    cli: Cli, config: str, warning: str
+) -> None:
+    fake_provider(cli.bin, "claude", "echo")
+    cli.add_workflow(USER_FLOW)
+    cli.home.mkdir(exist_ok=True)
+    (cli.home / "config.yaml").write_text(config, encoding="utf-8")
+    result = cli("workflow", "run", "my-secret-flow")
+    assert result.exit_code == 0, result.output
+    assert f"archon: warning: {warning.format(path=cli.home / 'config.yaml')}" in result.stderr
+
+
+def test_a_cli_that_said_nothing_is_not_quoted_as_saying_something(cli: Cli) -> None:
+    fake_provider(cli.bin, "claude", "crash")
+    cli.add_workflow(USER_FLOW)
+    result = cli("workflow", "run", "my-secret-flow")
+    assert result.exit_code == 1
+    assert "node 'ask' failed (fatal: no result (exit status -11))" in result.stderr
+    assert "said:" not in result.stderr
 
 
 def test_an_argument_that_looks_like_a_flag_reaches_the_assistant_as_the_prompt(cli: Cli) -> None:
@@ -389,6 +439,33 @@ def test_dry_run_runs_nothing_and_records_nothing(cli: Cli) -> None:
     assert (plan["nodes"][1]["capability"], plan["nodes"][1]["stdin"]) == ("read", "use <output of a>")
     assert not (cli.cwd / "ran").exists()
     assert cli.sink.events == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "run_flags"),
+    [
+        ("claude", "--permission-mode acceptEdits --allowedTools=Bash --permission-prompts none"),
+        ("codex", "--sandbox workspace-write -c sandbox_workspace_write.exclude_slash_tmp=true "
+         "-c sandbox_workspace_write.network_access=true -c approval_policy=\"never\""),
+    ],
+)  # fmt: skip
+def test_the_dry_run_of_the_bundled_refactor_shows_each_nodes_capability_model_and_temp_dir(
+    cli: Cli, provider: str, run_flags: str
+) -> None:
+    fake_provider(cli.bin, provider, "echo")
+    cli.home.mkdir(exist_ok=True)
+    (cli.home / "config.yaml").write_text(f"defaultAssistant: {provider}\n", encoding="utf-8")
+    result = cli("workflow", "run", "--dry-run", "archon-refactor-safely", "rename greet's hello to goodbye")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert [line.strip() for line in out.splitlines() if line.startswith("    may: ")] == [
+        "may: read (read-only); model: the CLI default",
+        "may: run (may edit files and run commands); model: the CLI default",
+        "may: read (read-only); model: the CLI default",
+    ]
+    assert out.count("bash: runs your script") == 2
+    assert f"{run_flags} " in out
+    assert "env TMPDIR='<temp dir of refactor>'" in out
 
 
 def test_progress_is_shown_live_per_node_unless_quiet(cli: Cli) -> None:

@@ -7,6 +7,7 @@ from archon.workflows.classify import FailureClass
 from archon.workflows.model import Node
 from archon.workflows.node_events import (
     AssistantText,
+    CliRetrying,
     Denial,
     Notice,
     OutputLine,
@@ -43,13 +44,17 @@ def test_each_kind_of_event_has_its_line() -> None:
     display.node_event(PLAN, ToolResult("Bash", ok=True, detail="ls"))
     display.node_event(PLAN, ToolResult("Bash", ok=False, detail="make test"))
     display.node_event(PLAN, Denial("Write", "/etc/passwd"))
-    display.node_event(PLAN, Notice("API HTTP 529; claude retries (1/2) in 0.5s"))
+    display.node_event(PLAN, CliRetrying("claude", 1, 2, 0.509, 529, "overloaded_error"))
+    display.node_event(PLAN, CliRetrying("claude", 2, 2, 1.2, None, "server_error"))
+    display.node_event(PLAN, Notice("Warning: a setting could not be read"))
     display.node_event(PLAN, Retrying(2, 5.0, "HTTP 529"))
     display.node_event(PLAN, AssistantText("weighing options\n", reasoning=True))
     assert lines == [
         "[plan] ! Bash failed: make test",
         "[plan] DENIED Write: /etc/passwd",
         "[plan] note: API HTTP 529; claude retries (1/2) in 0.5s",
+        "[plan] note: API server_error; claude retries (2/2) in 1.2s",
+        "[plan] note: Warning: a setting could not be read",
         "[plan] retrying in 5s (attempt 2): HTTP 529",
         "[plan] (thinking) weighing options",
     ]
@@ -64,9 +69,14 @@ def test_the_end_of_a_node_flushes_its_text_and_gives_time_tokens_and_cost() -> 
         NodeResult(node=TEST, status="failed", duration_seconds=1, failure=FailureClass("fatal", "exit status 1"))
     )
     display.node_finished(NodeResult(node=PLAN, status="skipped", skipped_because="prep"))
+    stopped = FailureClass("transient", "interrupted")
+    display.node_finished(
+        NodeResult(node=TEST, status="failed", duration_seconds=3, failure=stopped, failure_kind="interrupted")
+    )
     assert lines == [
         "[plan] no newline at the end",
         "[plan] ok (2.0s; 1,200 tokens in (+5,000 cached), 34 out, $0.0123)",
         "[test] FAILED (fatal: exit status 1; 1.0s)",
         "[plan] skipped: 'prep' did not succeed",
+        "[test] STOPPED (the run was interrupted; 3.0s)",
     ]

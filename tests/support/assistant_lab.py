@@ -145,9 +145,15 @@ class AssistantLab:
         self.codex_home.mkdir(parents=True, exist_ok=True)
         (self.codex_home / "config.toml").write_text(text, encoding="utf-8")
 
-    def default_codex_config(self) -> str:
-        """codex's built-in OpenAI provider pointed at the fake (what a user with an API key has, but the URL)."""
+    def user_codex_config(self) -> str:
+        """codex's built-in OpenAI provider pointed at the fake: what a user with an API key has, but the URL."""
         return f'openai_base_url = "{self.api.url}/v1"\ncheck_for_update_on_startup = false\n'
+
+    def default_codex_config(self) -> str:
+        """:meth:`user_codex_config`, with codex's workspace-write sandbox kept out of the shared /tmp: it would
+        create mount points there (``/tmp/.git``), which a codex killed mid-turn leaves behind. ``$TMPDIR`` (the
+        lab's own) stays writable. (archon runs get the user's config: archon itself must keep codex out.)"""
+        return self.user_codex_config() + "\n[sandbox_workspace_write]\nexclude_slash_tmp = true\n"
 
 
 def _git_work_tree(work: Path, home: Path) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "path_with",
     "recorded_argv",
     "recorded_stdin",
+    "recorded_tmpdir",
     "replay",
     "transcript",
     "write_executable",
@@ -46,6 +47,9 @@ with open(record + ".argv", "wb") as f:
     f.write(b"".join(a.encode("utf-8", "surrogateescape") + b"\0" for a in sys.argv[1:]))
 with open(record + ".stdin", "w", encoding="utf-8") as f:
     f.write(prompt)
+tmpdir = os.environ.get("TMPDIR", "")
+with open(record + ".tmpdir", "w", encoding="utf-8") as f:
+    f.write(tmpdir + "\n" + (oct(os.stat(tmpdir).st_mode & 0o777) if os.path.isdir(tmpdir) else "missing"))
 behaviours = BEHAVIOUR.split(",")
 counter = record + ".calls"
 calls = int(open(counter).read()) if os.path.exists(counter) else 0
@@ -138,6 +142,12 @@ def recorded_argv(executable: Path) -> list[str]:
 def recorded_stdin(executable: Path) -> str:
     """What the fake last read on stdin (the prompt)."""
     return executable.with_name(f"{executable.name}.stdin").read_text(encoding="utf-8")
+
+
+def recorded_tmpdir(executable: Path) -> tuple[str, str]:
+    """The ``TMPDIR`` the fake last ran with, and that directory's mode then (``0o700``; ``missing``)."""
+    path, mode = executable.with_name(f"{executable.name}.tmpdir").read_text(encoding="utf-8").split("\n")
+    return path, mode
 
 
 def path_with(directory: Path) -> str:

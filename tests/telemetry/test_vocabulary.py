@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from archon.cli.signals import Terminated
 from archon.config import set_config_value
 from archon.errors import ArchonError, ConfigError, UsageError
 from archon.private_files import write_atomic
@@ -73,6 +74,10 @@ class _ThirdPartyError(Exception):
     pass
 
 
+class _OtherStop(BaseException):
+    """Not archon's own interrupt, though archon's own tests define it."""
+
+
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
@@ -82,6 +87,8 @@ class _ThirdPartyError(Exception):
         (KeyError("secret"), "KeyError"),
         (TimeoutError(), "TimeoutError"),
         (KeyboardInterrupt(), "KeyboardInterrupt"),
+        (Terminated(), "Terminated"),
+        (_OtherStop(), "other"),
         (FileNotFoundError(2, "nope", "/srv/secret"), "FileNotFoundError"),
         (json.JSONDecodeError("m", "doc", 0), "other"),
         (subprocess.CalledProcessError(1, ["x"]), "other"),

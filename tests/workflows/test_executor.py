@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archon.paths import ArchonPaths
 from archon.workflows.capability import Capability
 from archon.workflows.clis import assistant_cli
 from archon.workflows.clis.contract import AssistantRequest
@@ -19,6 +20,7 @@ from archon.workflows.errors import (
     NodeSpawnError,
     NodeTimeoutError,
     ProviderNotFoundError,
+    RunInterruptedError,
 )
 from archon.workflows.executor import run_workflow
 from archon.workflows.loader import parse_workflow
@@ -26,7 +28,7 @@ from archon.workflows.model import Node, Workflow
 from archon.workflows.node_events import AssistantText, NodeEvent, OutputLine, Retrying, ToolCall
 from archon.workflows.providers import ProviderName
 from archon.workflows.results import NodeResult, RunResult
-from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, recorded_stdin
+from tests.support.workflow_fakes import fake_provider, path_with, recorded_argv, recorded_stdin, recorded_tmpdir
 
 COMMANDS = CommandLibrary({"summarize": "Summarize for $who: $ARGUMENTS"})
 
@@ -72,6 +74,7 @@ def run(
     observer: Recorder | None = None,
     max_parallel: int = 4,
     max_capability: Capability | None = None,
+    paths: ArchonPaths | None = None,
 ) -> RunResult:
     return run_workflow(
         wf,
@@ -84,6 +87,7 @@ def run(
         max_parallel=max_parallel,
         max_capability=max_capability,
         retry_delays=(0.01, 0.01),
+        paths=paths,
     )
 
 
@@ -258,8 +262,28 @@ def test_any_prompt_reaches_the_cli_intact_on_stdin(provider: ProviderName, prom
     )
     assert result.ok, result.error
     assert recorded_stdin(fake) == prompt
-    request = AssistantRequest(binary=str(fake), prompt=prompt, capability="read")
+    request = AssistantRequest(binary=str(fake), prompt=prompt, capability="read", temp_dir="private")
     assert recorded_argv(fake) == assistant_cli(provider).command(request, env={}).argv[1:]  # no prompt in it
+
+
+@pytest.mark.parametrize("provider", ["claude", "codex"])
+@pytest.mark.parametrize("ends", ["echo", "error_authentication", "hang"])
+def test_each_assistant_node_has_a_private_temp_dir_removed_when_it_ends(
+    provider: ProviderName, ends: str, tmp_path: Path, paths: ArchonPaths
+) -> None:
+    """Its CLI's TMPDIR: made 0700 under the archon home, gone after the node, whether it succeeded, failed or
+    timed out (codex would otherwise write into /tmp, and leave /tmp/.git when killed)."""
+    fake = fake_provider(tmp_path / "bin", provider, f"{provider}/{ends}" if ends.startswith("error") else ends)
+    text = THEN.replace("timeout: 5", "timeout: 1")
+    work = tmp_path / "work"  # beside the archon home, not around it
+    work.mkdir()
+    result = run(workflow(text), work, env={"PATH": path_with(tmp_path / "bin")}, provider=provider, paths=paths)
+    assert _node(result, "ask").status == ("succeeded" if ends == "echo" else "failed")
+    used, mode = recorded_tmpdir(fake)
+    assert Path(used).parent.parent == paths.tmp
+    assert Path(used).name.startswith("ask-")
+    assert mode == "0o700"
+    assert list(paths.tmp.iterdir()) == []
 
 
 def test_the_provider_binary_can_be_overridden(tmp_path: Path) -> None:
@@ -449,3 +473,96 @@ def test_a_value_too_large_for_a_bash_nodes_environment_is_a_clear_fatal_failure
     assert a.failure.classification == "fatal"
     assert isinstance(a.error, NodeSpawnError)
     assert "too large to pass" in a.error.message
+
+
+class Stop(BaseException):
+    """What a caller raises for SIGTERM (archon's CLI raises its ``Terminated``)."""
+
+
+class InterruptOn(Recorder):
+    """Raises ``interrupt`` in the thread running the workflow when a node prints ``line``, as Ctrl-C would."""
+
+    def __init__(self, line: str, interrupt: BaseException) -> None:
+        super().__init__()
+        self.line, self.interrupt = line, interrupt
+
+    def node_event(self, node: Node, event: NodeEvent) -> None:
+        super().node_event(node, event)
+        if isinstance(event, OutputLine) and event.text == self.line:
+            raise self.interrupt
+
+
+INTERRUPTED = """\
+name: w
+description: d
+nodes:
+  - {id: slow, bash: 'echo ready; sleep 30'}
+  - {id: also, bash: 'sleep 30'}
+  - {id: done, bash: 'echo quick'}
+  - {id: after, bash: 'touch after-ran', depends_on: [slow]}
+"""
+
+
+@pytest.mark.needs_tool("bash")
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), Stop()])
+def test_an_interrupt_stops_the_running_nodes_and_ends_the_run_as_failed(
+    interrupt: BaseException, tmp_path: Path
+) -> None:
+    observer = InterruptOn("ready", interrupt)
+    result = run_workflow(
+        workflow(INTERRUPTED),
+        provider="claude",
+        env={"PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        observer=observer,
+        max_parallel=2,
+        interrupts=(KeyboardInterrupt, Stop),
+    )
+    assert result.interrupted_by is interrupt
+    assert not result.ok
+    assert isinstance(result.error, RunInterruptedError)
+    slow, also = _node(result, "slow"), _node(result, "also")
+    for stopped in (slow, also):
+        assert (stopped.status, stopped.failure_kind) == ("failed", "interrupted")
+        assert isinstance(stopped.error, RunInterruptedError)
+    assert [_node(result, n).status for n in ("done", "after")] == ["skipped", "skipped"]  # never started
+    assert result.failed_node is not None
+    assert result.failed_node.id == "slow"
+    assert result.left_running == 0
+    assert not (tmp_path / "after-ran").exists()
+    assert observer.calls[-1] == ("run_finished", "failed")
+    finished = [node for call, node in observer.calls if call.startswith("node_")]
+    assert sorted(finished) == ["after", "also", "also", "done", "slow", "slow"]  # started, then finished, once each
+
+
+@pytest.mark.needs_tool("bash")
+def test_an_interrupt_between_nodes_still_ends_the_run(tmp_path: Path) -> None:
+    class InterruptWhenFirstFinishes(Recorder):
+        def node_finished(self, result: NodeResult) -> None:
+            super().node_finished(result)
+            if result.node.id == "first":
+                raise KeyboardInterrupt
+
+    observer = InterruptWhenFirstFinishes()
+    wf = workflow(
+        "name: w\ndescription: d\nnodes:\n  - {id: first, bash: 'true'}\n"
+        "  - {id: second, bash: 'touch second-ran', depends_on: [first]}\n"
+    )
+    result = run(wf, tmp_path, observer=observer)
+    assert isinstance(result.interrupted_by, KeyboardInterrupt)
+    assert [r.status for r in result.nodes] == ["succeeded", "skipped"]
+    assert isinstance(result.error, RunInterruptedError)
+    assert result.failed_node is None
+    assert not (tmp_path / "second-ran").exists()
+
+
+@pytest.mark.needs_tool("bash")
+def test_a_bug_while_running_still_stops_the_nodes_and_propagates(tmp_path: Path) -> None:
+    with pytest.raises(ZeroDivisionError):
+        run_workflow(
+            workflow(INTERRUPTED),
+            provider="claude",
+            env={"PATH": os.environ["PATH"]},
+            cwd=tmp_path,
+            observer=InterruptOn("ready", ZeroDivisionError()),
+        )

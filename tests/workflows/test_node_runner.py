@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import pytest
 
 from archon.workflows.clis.contract import AssistantFailure, AssistantOutcome, AssistantRequest, CliCommand
 from archon.workflows.commands import CommandLibrary
+from archon.workflows.errors import RunInterruptedError
 from archon.workflows.invocation import Invoker
 from archon.workflows.loader import parse_workflow
 from archon.workflows.node_events import NodeEvent, Retrying
@@ -57,7 +59,12 @@ OVERLOADED = AssistantFailure("transient", "HTTP 529", "API Error: 529 Overloade
 ANSWER = AssistantOutcome(answer="done", session_id="s")
 
 
-def _run(*outcomes: AssistantOutcome, timeout: float = 60) -> tuple[StubCli, list[NodeEvent], NodeResult]:
+def _run(
+    *outcomes: AssistantOutcome,
+    timeout: float = 60,
+    supervisor: Supervisor | None = None,
+    retry_delays: tuple[float, float] = (0.01, 0.02),
+) -> tuple[StubCli, list[NodeEvent], NodeResult]:
     workflow = parse_workflow(
         f"name: w\ndescription: d\nnodes: [{{id: a, prompt: hi, timeout: {timeout}}}]\n",
         source="w.yaml",
@@ -72,10 +79,10 @@ def _run(*outcomes: AssistantOutcome, timeout: float = 60) -> tuple[StubCli, lis
         cli=cli,
         env={},
         cwd=Path.cwd(),
-        supervisor=Supervisor(),
+        supervisor=supervisor or Supervisor(),
         emit=lambda node, event: events.append(event),
         monotonic=time.monotonic,
-        retry_delays=(0.01, 0.02),
+        retry_delays=retry_delays,
     )
     return cli, events, run_node(context, workflow.nodes[0], {}, {})
 
@@ -113,3 +120,20 @@ def test_no_retry_that_would_run_past_the_nodes_timeout() -> None:
     cli, _, result = _run(AssistantOutcome(answer="", failure=OVERLOADED), ANSWER, timeout=0.005)
     assert len(cli.started) == 1
     assert result.status == "failed"
+
+
+def test_an_interrupt_during_the_wait_before_a_retry_stops_the_node_there() -> None:
+    supervisor = Supervisor()
+    threading.Timer(0.3, supervisor.stop_all).start()
+    first = AssistantOutcome(answer="", failure=OVERLOADED)
+    cli, _, result = _run(first, ANSWER, supervisor=supervisor, retry_delays=(30.0, 30.0))
+    assert (result.status, result.failure_kind, result.attempts) == ("failed", "interrupted", 1)
+    assert isinstance(result.error, RunInterruptedError)
+    assert len(cli.started) == 1
+
+
+def test_a_node_the_stopping_run_never_started_says_it_was_interrupted() -> None:
+    supervisor = Supervisor()
+    supervisor.stop_all()
+    _, _, result = _run(ANSWER, supervisor=supervisor)
+    assert (result.status, result.failure_kind, result.attempts) == ("failed", "interrupted", 0)

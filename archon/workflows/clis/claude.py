@@ -25,6 +25,7 @@ from archon.workflows.clis.contract import AssistantFailure, AssistantOutcome, A
 from archon.workflows.clis.json_lines import as_int, as_mapping, as_text, json_object, shorten
 from archon.workflows.node_events import (
     AssistantText,
+    CliRetrying,
     Denial,
     NodeEvent,
     Notice,
@@ -112,10 +113,16 @@ class ClaudeStream:
             )
         if subtype == "api_retry":
             status = data.get("error_status")
-            what = f"HTTP {status}" if isinstance(status, int) else as_text(data.get("error")) or "error"
-            delay = as_int(data.get("retry_delay_ms")) / 1000
-            attempt, most = as_int(data.get("attempt")), as_int(data.get("max_retries"))
-            return [Notice(f"API {what}; claude retries ({attempt}/{most}) in {delay:.1f}s")]
+            return [
+                CliRetrying(
+                    "claude",
+                    as_int(data.get("attempt")),
+                    as_int(data.get("max_retries")),
+                    as_int(data.get("retry_delay_ms")) / 1000,
+                    status if isinstance(status, int) and not isinstance(status, bool) else None,
+                    as_text(data.get("error")),
+                )
+            ]
         if subtype == "permission_denied":
             tool_id = as_text(data.get("tool_use_id"))
             tool, target = self.tools.get(tool_id, (as_text(data.get("tool_name")) or "tool", ""))
@@ -207,7 +214,7 @@ class ClaudeStream:
         return AssistantFailure(found.classification, found.reason, message or found.reason)
 
     def _no_result(self, returncode: int) -> AssistantFailure:
-        message = self.stderr.strip() or f"claude exited with status {returncode} without a result"
+        message = self.stderr.strip()  # claude's own words, if it had any
         found = classify_text(self.stderr) if returncode != 0 else None
         if found is not None:
             return AssistantFailure(found.classification, found.reason, message)
@@ -240,6 +247,8 @@ class ClaudeCli:
         if request.resume_session:
             argv += [f"--resume={request.resume_session}", "--fork-session"]
         extra = {} if env.get(ENV_CLAUDE_CODE_MAX_RETRIES) else {ENV_CLAUDE_CODE_MAX_RETRIES: CLI_RETRIES}
+        if request.temp_dir:  # claude's own per-user state and its Bash tool's commands' temporary files
+            extra["TMPDIR"] = request.temp_dir
         return CliCommand(argv, extra, request.prompt)
 
     def parser(self, request: AssistantRequest) -> ClaudeStream:

@@ -16,10 +16,15 @@ Capabilities (``-c approval_policy="never"`` always: codex never waits for an ap
 
 ========  ==========================================================================================
 ``read``  ``--sandbox read-only``: commands run, but can write nothing
-``edit``  ``--sandbox workspace-write``: edits and commands may write inside the working tree (and temp
-          dirs), without network; codex cannot let an assistant edit files without running commands
+``edit``  ``--sandbox workspace-write -c sandbox_workspace_write.exclude_slash_tmp=true``: edits and
+          commands may write inside the working tree and the node's private ``TMPDIR``, never ``/tmp``,
+          without network; codex cannot let an assistant edit files without running commands
 ``run``   ``edit`` plus ``-c sandbox_workspace_write.network_access=true``: commands may use the network
 ========  ==========================================================================================
+
+``TMPDIR`` is the node's private temporary directory (:mod:`archon.workflows.temp_dirs`): codex makes its sandbox's
+mount points there instead of in ``/tmp``. Without one, ``$TMPDIR`` is not writable either
+(``exclude_tmpdir_env_var``).
 """
 
 from __future__ import annotations
@@ -48,11 +53,10 @@ from archon.workflows.node_events import (
 
 __all__ = ["CODEX", "CodexCli", "CodexStream", "capability_flags"]
 
-_FLAGS: dict[Capability, tuple[str, ...]] = {
-    "read": ("--sandbox", "read-only"),
-    "edit": ("--sandbox", "workspace-write"),
-    "run": ("--sandbox", "workspace-write", "-c", "sandbox_workspace_write.network_access=true"),
-}
+_SANDBOX: dict[Capability, str] = {"read": "read-only", "edit": "workspace-write", "run": "workspace-write"}
+_NO_SLASH_TMP = ("-c", "sandbox_workspace_write.exclude_slash_tmp=true")
+_NO_TMPDIR = ("-c", "sandbox_workspace_write.exclude_tmpdir_env_var=true")
+_NETWORK = ("-c", "sandbox_workspace_write.network_access=true")
 _STATUS = re.compile(r"(?:unexpected status|last status:) (\d{3})\b")
 _CREDIT = re.compile(r"^Quota exceeded\b|hit your usage limit|^To use Codex with your ChatGPT plan|insufficient_quota")
 _TRANSIENT = re.compile(
@@ -63,8 +67,15 @@ _PATCH_REJECTED = re.compile(r"\bERROR codex_core::tools::router: error=patch re
 _TAIL = 65536
 
 
-def capability_flags(capability: Capability) -> tuple[str, ...]:
-    return (*_FLAGS[capability], "-c", 'approval_policy="never"')
+def capability_flags(capability: Capability, *, private_tmp: bool = True) -> tuple[str, ...]:
+    """``private_tmp``: the node has a private ``TMPDIR`` of its own, which stays writable; without one, no
+    temporary directory is."""
+    flags = ["--sandbox", _SANDBOX[capability]]
+    if capability != "read":
+        flags += _NO_SLASH_TMP if private_tmp else (*_NO_SLASH_TMP, *_NO_TMPDIR)
+    if capability == "run":
+        flags += _NETWORK
+    return (*flags, "-c", 'approval_policy="never"')
 
 
 def _command_text(command: str) -> str:
@@ -168,7 +179,7 @@ class CodexStream:
         if self.failed is not None:
             failure = classify_message(self.failed)
         elif returncode != 0:
-            message = self.last_error or self.stderr.strip() or f"codex exited with status {returncode}"
+            message = self.last_error or self.stderr.strip()  # codex's own words, if it had any
             found = classify_text(self.last_error or self.stderr)
             failure = (
                 AssistantFailure(found.classification, found.reason, message)
@@ -206,13 +217,14 @@ class CodexCli:
     install_hint: str = "npm install -g @openai/codex"
 
     def command(self, request: AssistantRequest, *, env: Mapping[str, str]) -> CliCommand:
-        argv = [request.binary, "exec", "--json", *capability_flags(request.capability)]
+        private_tmp = request.temp_dir is not None
+        argv = [request.binary, "exec", "--json", *capability_flags(request.capability, private_tmp=private_tmp)]
         if request.model:
             argv.append(f"--model={request.model}")
         if request.resume_session:
             argv += ["fork", request.resume_session]
         argv.append("-")  # the prompt is on stdin
-        return CliCommand(argv, {}, request.prompt)
+        return CliCommand(argv, {"TMPDIR": request.temp_dir} if request.temp_dir else {}, request.prompt)
 
     def parser(self, request: AssistantRequest) -> CodexStream:
         return CodexStream()

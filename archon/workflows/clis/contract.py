@@ -28,6 +28,9 @@ class AssistantRequest:
     model: str | None = None
     resume_session: str | None = None
     """Start from a copy of this earlier session (the node's ``resume:``); None for a fresh session."""
+    temp_dir: str | None = None
+    """The node's private directory for temporary files (:mod:`archon.workflows.temp_dirs`), to be the CLI's
+    ``TMPDIR``; None: no temporary directory is the CLI's to write."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class AssistantFailure:
     reason: str
     """Archon's short words for the class, e.g. ``HTTP 429`` or ``rate limited``."""
     message: str
-    """The CLI's own error message, shown to the user as it is."""
+    """The CLI's own error message, shown to the user as it is; empty when the CLI said nothing."""
     status: int | None = None
     """The model API's HTTP status, when the CLI reported one."""
 

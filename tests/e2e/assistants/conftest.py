@@ -13,6 +13,7 @@ from tests.support.assistant_clis import CliName, require_assistant
 from tests.support.assistant_lab import AssistantLab, assistant_lab
 from tests.support.netns import namespaces_unavailable
 from tests.support.scenarios import ALL_SCENARIOS, ScenarioResult, run_scenario
+from tests.support.shared_tmp import SHARED_TMP, cli_traces
 from tests.support.tools import needs_tools
 
 LAB_TOOLS = ("root", "ip", "claude", "codex")
@@ -61,3 +62,15 @@ class ScenarioResults:
 @needs_tools(*LAB_TOOLS)
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> ScenarioResults:
     return ScenarioResults(tmp_path_factory.mktemp("scenarios"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_tmp_left_as_found() -> Iterator[None]:
+    """The whole session of real-CLI tests leaves /tmp as it found it: none of the entries the CLIs are known to make
+    there (:mod:`tests.support.shared_tmp`) is new at the end. The lab's own codex runs keep out of /tmp by their
+    configuration, archon's runs by what archon tells codex; both run with a TMPDIR of their own. Fails the session
+    (an error at the last test's teardown) and names what was left."""
+    before = cli_traces()
+    yield
+    left = sorted(name for name, _ in cli_traces() - before)
+    assert not left, f"the real CLIs left these in {SHARED_TMP} during this session: {left}"

@@ -7,58 +7,34 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
+from tests.support.archon_in_lab import (
+    SLEEPER,
+    archon_env,
+    commit_files,
+    debug_events,
+    run_archon,
+    start_archon,
+    tool_pid,
+)
 from tests.support.assistant_clis import CliName
 from tests.support.assistant_lab import AssistantLab
-from tests.support.cli_process import CliRun
 from tests.support.model_api import EditFile, Exchange, Fail, Failure, ModelScript, ReadFile, RunCommand, Say
 from tests.support.proc import read_process
 
 pytestmark = pytest.mark.slow
 
 CLIS: tuple[CliName, ...] = ("claude", "codex")
-SLEEPER = 'python3 -c "import time; time.sleep(300)"'
-
-
-def _setup(lab: AssistantLab, cli: CliName, *, workflow: str | None = None) -> dict[str, str]:
-    """archon's home (with ``cli`` as the default assistant), an optional repo workflow; the environment."""
-    home = lab.root / "archon-home"
-    home.mkdir(exist_ok=True)
-    (home / "config.yaml").write_text(f"defaultAssistant: {cli}\n", encoding="utf-8")
-    if workflow is not None:
-        flows = lab.work / ".archon" / "workflows"
-        flows.mkdir(parents=True, exist_ok=True)
-        (flows / "flow.yaml").write_text(workflow, encoding="utf-8")
-    return lab.assistant_env({"ARCHON_HOME": str(home), "DO_NOT_TRACK": "1"})
-
-
-def _archon(lab: AssistantLab, env: Mapping[str, str], *args: str, timeout: float = 300) -> CliRun:
-    return lab.run([sys.executable, "-P", "-m", "archon", *args], env=env, timeout=timeout)
-
-
-def _commit(lab: AssistantLab, files: Mapping[str, str]) -> None:
-    for name, text in files.items():
-        path = lab.work / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755 if name.endswith(".sh") else 0o644)
-    git = ["git", "-c", "user.name=Lab", "-c", "user.email=lab@example.invalid"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(lab.home)}
-    subprocess.run([*git, "add", "."], cwd=lab.work, env=env, check=True, capture_output=True)
-    subprocess.run([*git, "commit", "-q", "-m", "files"], cwd=lab.work, env=env, check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("cli", CLIS)
 def test_refactor_safely_changes_a_file(lab: AssistantLab, cli: CliName) -> None:
     greet = lab.work / "greet.py"
-    _commit(lab, {"greet.py": 'print("hello")\n', "scripts/test.sh": "#!/bin/sh\npython3 greet.py\n"})
+    commit_files(lab, {"greet.py": 'print("hello")\n', "scripts/test.sh": "#!/bin/sh\npython3 greet.py\n"})
     lab.script = ModelScript(
         [
             Exchange("SUMMARY-MARK", (Say("Rename the greeting\n\nhello becomes goodbye in greet.py."),)),
@@ -73,14 +49,18 @@ def test_refactor_safely_changes_a_file(lab: AssistantLab, cli: CliName) -> None
             Exchange("PLAN-MARK", (Say("1. In greet.py replace hello with goodbye. APPLY-MARK"),)),
         ]
     )
-    env = _setup(lab, cli)
-    run = _archon(lab, env, "workflow", "run", "archon-refactor-safely", "PLAN-MARK: say goodbye")
+    env = archon_env(lab, cli)
+    run = run_archon(lab, env, "workflow", "run", "archon-refactor-safely", "PLAN-MARK: say goodbye")
     assert run.exit_code == 0, run.describe()
     assert greet.read_text(encoding="utf-8") == 'print("goodbye")\n', run.describe()
     assert run.stdout == "Rename the greeting\n\nhello becomes goodbye in greet.py.\n"
     assert "archon-refactor-safely: 5/5 nodes succeeded" in run.stderr
     assert "[refactor] > " in run.stderr  # the edit was shown live
-    assert "usage: " in run.stderr
+    (usage,) = [line for line in run.stderr.splitlines() if line.startswith("usage: ")]
+    assert usage.endswith(" (no cost reported)") if cli == "codex" else ", $0." in usage  # claude prices its tokens
+    for node in ("plan", "refactor", "summary"):
+        assert f"\n  {node}: " in run.stderr  # each node's tokens too
+        assert f"[{node}] ok (" in run.stderr
 
 
 @pytest.mark.parametrize("cli", CLIS)
@@ -88,7 +68,7 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
     """A read-only node that tries to change a file: claude is not even offered its editing tools at ``read``, so
     the model tries the shell, which claude denies; codex's sandbox rejects the patch."""
     greet = lab.work / "greet.py"
-    _commit(lab, {"greet.py": 'print("hello")\n'})
+    commit_files(lab, {"greet.py": 'print("hello")\n'})
     change = (
         RunCommand("sed -i s/hello/goodbye/ greet.py")
         if cli == "claude"
@@ -96,9 +76,9 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
     )
     lab.script = ModelScript([Exchange("EDIT-MARK", (ReadFile(str(greet)), change, Say("Changed.")))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: look, prompt: 'EDIT-MARK: change it'}\n"
-    env = {**_setup(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
+    env = {**archon_env(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
     env.pop("DO_NOT_TRACK")
-    run = _archon(lab, env, "workflow", "run", "flow")
+    run = run_archon(lab, env, "workflow", "run", "flow")
     assert run.exit_code == 1, run.describe()
     assert greet.read_text(encoding="utf-8") == 'print("hello")\n'
     assert "node 'look' failed (fatal: denied)" in run.stderr
@@ -110,10 +90,13 @@ def test_a_node_whose_work_is_denied_fails_and_the_run_is_recorded_as_failed(lab
 
 FAILURES = [
     ("claude", Failure.AUTHENTICATION, "fatal", "Invalid API key"),
+    ("claude", Failure.PERMISSION, "fatal", "API Error: 403"),
     ("claude", Failure.CREDIT_BALANCE, "credit_exhausted", "Credit balance is too low"),
     ("claude", Failure.INVALID_REQUEST, "fatal", "API Error: 400"),
     ("claude", Failure.OVERLOADED, "transient", "529 Overloaded"),
     ("codex", Failure.AUTHENTICATION, "fatal", "unexpected status 401 Unauthorized"),
+    ("codex", Failure.PERMISSION, "fatal", "unexpected status 403 Forbidden"),
+    ("codex", Failure.INVALID_REQUEST, "fatal", "invalid_request_error"),
     ("codex", Failure.QUOTA, "credit_exhausted", "Quota exceeded"),
     ("codex", Failure.RATE_LIMIT, "transient", "last status: 429"),
 ]
@@ -126,8 +109,8 @@ def test_failures_are_classified_and_shown_in_the_clis_own_words(
     # The prompt's own words must not decide: they say "billing" and "rate limit" whatever the failure.
     lab.script = ModelScript([Exchange("FAIL-MARK", (Fail(failure),))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: ask, prompt: 'FAIL-MARK: why is billing rate limited?'}\n"
-    env = _setup(lab, cli, workflow=flow)
-    run = _archon(lab, env, "workflow", "run", "flow", "--json")
+    env = archon_env(lab, cli, workflow=flow)
+    run = run_archon(lab, env, "workflow", "run", "flow", "--json")
     assert run.exit_code == 1, run.describe()
     ask = json.loads(run.stdout)["nodes"][0]
     assert (ask["classification"], ask["failure_kind"]) == (classification, "assistant_error"), run.describe()
@@ -135,34 +118,53 @@ def test_failures_are_classified_and_shown_in_the_clis_own_words(
     assert ask["attempts"] == (3 if classification == "transient" else 1)  # archon's own retries, transient only
 
 
-def _tool(lab: AssistantLab) -> int | None:
-    for pid in lab.namespace.processes():
-        info = read_process(pid)
-        if info is not None and info.alive and "import time; time.sleep(300)" in info.argv:
-            return pid
-    return None
+@pytest.mark.parametrize("cli", CLIS)
+def test_a_node_past_its_timeout_is_stopped_and_transient(lab: AssistantLab, cli: CliName) -> None:
+    lab.script = ModelScript([Exchange("SLEEP-MARK", (RunCommand(SLEEPER), Say("finished")))])
+    flow = "name: flow\ndescription: d\nnodes:\n  - {id: ask, capability: run, timeout: 5, prompt: 'SLEEP-MARK: go'}\n"
+    run = run_archon(lab, archon_env(lab, cli, workflow=flow), "workflow", "run", "flow")
+    assert run.exit_code == 1, run.describe()
+    assert "node 'ask' failed (transient: timed out)" in run.stderr
+    assert tool_pid(lab) is None  # the tool command was stopped with its CLI
+    assert run.seconds < 60
 
 
 @pytest.mark.parametrize(
-    ("cli", "signum", "code"),
-    [("claude", signal.SIGINT, 130), ("claude", signal.SIGTERM, 143), ("codex", signal.SIGINT, 130)],
+    ("cli", "signum", "code", "error_class"),
+    [
+        ("claude", signal.SIGINT, 130, "KeyboardInterrupt"),
+        ("claude", signal.SIGTERM, 143, "Terminated"),
+        ("codex", signal.SIGINT, 130, "KeyboardInterrupt"),
+    ],
 )
-def test_an_interrupt_during_a_tool_command_leaves_no_process(
-    lab: AssistantLab, cli: CliName, signum: signal.Signals, code: int
+def test_an_interrupt_during_a_tool_command_leaves_no_process_and_the_run_says_so(
+    lab: AssistantLab, cli: CliName, signum: signal.Signals, code: int, error_class: str
 ) -> None:
     lab.script = ModelScript([Exchange("SLEEP-MARK", (RunCommand(SLEEPER), Say("finished")))])
     flow = "name: flow\ndescription: d\nnodes:\n  - {id: wait, capability: run, prompt: 'SLEEP-MARK: run it'}\n"
-    running = lab.start(
-        [sys.executable, "-P", "-m", "archon", "workflow", "run", "flow"], env=_setup(lab, cli, workflow=flow)
-    )
+    env = {**archon_env(lab, cli, workflow=flow), "ARCHON_TELEMETRY_DEBUG": "1"}
+    env.pop("DO_NOT_TRACK")
+    running = start_archon(lab, env, "workflow", "run", "flow")
     deadline = time.monotonic() + 120
-    while _tool(lab) is None:
+    while tool_pid(lab) is None:
         assert time.monotonic() < deadline, "the tool command never started"
         time.sleep(0.05)
-    tool = _tool(lab)
-    assert tool is not None
+    assert len(lab.namespace.processes()) > 2  # archon, the CLI, its tool command (and their helpers)
     os.kill(running.pid, signum)
     run = running.wait(timeout=60)
     assert run.exit_code == code, run.describe()
     left: list[Any] = [info for pid in lab.namespace.processes() if (info := read_process(pid)) and info.alive]
     assert left == [], left
+    said = [line for line in run.stderr.splitlines() if line.startswith("archon: interrupted")]
+    signal_name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
+    assert said == [
+        f"archon: interrupted ({signal_name}): stopped node 'wait' and everything it started; nothing of this run is "
+        "left running"
+    ], run.describe()
+    assert "[wait] STOPPED (the run was interrupted;" in run.stderr
+    events = debug_events(run.stderr)
+    (failed,) = [e["properties"] for e in events if e["event"] == "workflow.run_failed"]
+    assert (failed["error_class"], failed["failed_node_type"]) == (error_class, "prompt")
+    assert not [e for e in events if e["event"] == "workflow.node_failed"]
+    (completed,) = [e["properties"] for e in events if e["event"] == "cli.command_completed"]
+    assert completed["exit_code"] == code

@@ -10,7 +10,14 @@ from archon.workflows.capability import Capability
 from archon.workflows.classify import Classification
 from archon.workflows.clis.claude import CLAUDE, ClaudeStream
 from archon.workflows.clis.contract import AssistantRequest
-from archon.workflows.node_events import AssistantText, Denial, Notice, SessionStarted, ToolCall, ToolResult
+from archon.workflows.node_events import (
+    AssistantText,
+    CliRetrying,
+    Denial,
+    SessionStarted,
+    ToolCall,
+    ToolResult,
+)
 from tests.support.workflow_fakes import replay, transcript
 
 
@@ -53,6 +60,13 @@ def test_model_and_a_resumed_session_are_passed_as_single_arguments() -> None:
 def test_claudes_own_retries_are_bounded_unless_the_user_chose() -> None:
     assert CLAUDE.command(_request(), env={}).env == {"CLAUDE_CODE_MAX_RETRIES": "2"}
     assert CLAUDE.command(_request(), env={"CLAUDE_CODE_MAX_RETRIES": "7"}).env == {}
+
+
+def test_claude_keeps_its_temporary_files_in_the_nodes_private_directory() -> None:
+    """Else claude keeps its per-user state in /tmp/claude-UID and its Bash tool's commands get /tmp."""
+    temp = "/home/u/.archon/tmp/run-1/ask-2"
+    command = CLAUDE.command(_request(temp_dir=temp), env={"TMPDIR": "/tmp", "CLAUDE_CODE_MAX_RETRIES": "1"})
+    assert command.env == {"TMPDIR": temp}
 
 
 def test_a_text_answer_streams_and_is_the_output() -> None:
@@ -136,11 +150,11 @@ def test_api_failures_are_classified_from_the_status_and_keep_claudes_words(
     assert outcome.answer == ""
 
 
-def test_claudes_own_retries_are_shown_as_notes() -> None:
+def test_claudes_own_retries_are_reported_as_data() -> None:
     stream = ClaudeStream()
     retry = {"type": "system", "subtype": "api_retry", "attempt": 1, "max_retries": 2, "retry_delay_ms": 509,
              "error_status": 500, "error": "server_error"}  # fmt: skip
-    assert stream.stdout_line(json.dumps(retry)) == [Notice("API HTTP 500; claude retries (1/2) in 0.5s")]
+    assert stream.stdout_line(json.dumps(retry)) == [CliRetrying("claude", 1, 2, 0.509, 500, "server_error")]
 
 
 def test_a_run_without_a_result_falls_back_to_claudes_error_output() -> None:
@@ -156,6 +170,7 @@ def test_a_run_killed_before_its_result_is_fatal_and_says_so() -> None:
     failure = ClaudeStream().finish(-9).failure
     assert failure is not None
     assert (failure.classification, failure.reason) == ("fatal", "no result (exit status -9)")
+    assert failure.message == ""  # claude said nothing: nothing may be shown as its words
 
 
 def test_lines_that_are_not_json_objects_are_ignored() -> None:

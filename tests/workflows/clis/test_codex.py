@@ -12,18 +12,20 @@ from archon.workflows.node_events import AssistantText, SessionStarted, ToolCall
 from tests.support.workflow_fakes import replay, transcript
 
 NEVER_ASK = ["-c", 'approval_policy="never"']
+NO_SLASH_TMP = ["-c", "sandbox_workspace_write.exclude_slash_tmp=true"]
+TEMP = "/home/u/.archon/tmp/run-1/ask-2"
 
 
 def _request(capability: Capability = "read", **extra: str) -> AssistantRequest:
-    return AssistantRequest(binary="/bin/codex", prompt="-", capability=capability, **extra)
+    return AssistantRequest(binary="/bin/codex", prompt="-", capability=capability, temp_dir=TEMP, **extra)
 
 
 @pytest.mark.parametrize(
     ("capability", "flags"),
     [
         ("read", ["--sandbox", "read-only"]),
-        ("edit", ["--sandbox", "workspace-write"]),
-        ("run", ["--sandbox", "workspace-write", "-c", "sandbox_workspace_write.network_access=true"]),
+        ("edit", ["--sandbox", "workspace-write", *NO_SLASH_TMP]),
+        ("run", ["--sandbox", "workspace-write", *NO_SLASH_TMP, "-c", "sandbox_workspace_write.network_access=true"]),
     ],
 )
 def test_each_capability_maps_to_a_sandbox_and_never_waits_for_approval(
@@ -32,6 +34,30 @@ def test_each_capability_maps_to_a_sandbox_and_never_waits_for_approval(
     command = CODEX.command(_request(capability), env={})
     assert command.argv == ["/bin/codex", "exec", "--json", *flags, *NEVER_ASK, "-"]
     assert not any(arg.startswith("--dangerously") for arg in command.argv)
+
+
+@pytest.mark.parametrize("capability", ["read", "edit", "run"])
+def test_codex_writes_its_temporary_files_in_the_nodes_private_directory_never_in_slash_tmp(
+    capability: Capability,
+) -> None:
+    """Its workspace-write sandbox would make /tmp writable and put mount points there (`/tmp/.git`, left behind
+    when codex is killed); the node's own temp dir (TMPDIR) stays writable for the tools it runs."""
+    command = CODEX.command(_request(capability), env={"TMPDIR": "/tmp"})
+    assert command.env == {"TMPDIR": TEMP}
+    assert "sandbox_workspace_write.exclude_tmpdir_env_var=true" not in command.argv
+
+
+def test_without_a_private_directory_no_temp_dir_is_writable() -> None:
+    request = AssistantRequest(binary="/bin/codex", prompt="p", capability="edit")
+    command = CODEX.command(request, env={"TMPDIR": "/tmp"})
+    assert command.env == {}
+    assert command.argv[3:9] == [
+        "--sandbox",
+        "workspace-write",
+        *NO_SLASH_TMP,
+        "-c",
+        "sandbox_workspace_write.exclude_tmpdir_env_var=true",
+    ]
 
 
 def test_the_prompt_goes_to_stdin_even_when_it_is_a_dash() -> None:
@@ -129,3 +155,9 @@ def test_an_exit_without_any_event_falls_back_to_codexs_error_output() -> None:
     assert failure is not None
     assert failure.classification == "fatal"
     assert "Error loading config.toml" in failure.message
+
+
+def test_an_exit_with_nothing_said_has_no_message_of_codexs() -> None:
+    failure = CodexStream().finish(1).failure
+    assert failure is not None
+    assert (failure.classification, failure.reason, failure.message) == ("fatal", "exit status 1", "")
