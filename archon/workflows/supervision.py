@@ -88,6 +88,9 @@ class Supervisor:
         with self._lock:
             self._running.add(child)
             self._marks.append(mark)
+            late = self.stopping.is_set()
+        if late:  # stop_all ran while this process was starting, and did not see it: stop it here
+            self.stop(child)
         return child
 
     def finished(self, child: Child) -> None:
@@ -99,7 +102,8 @@ class Supervisor:
         self._terminate(children, [c.mark for c in children])
 
     def stop_all(self) -> None:
-        """The run is interrupted: stop every running node at once, with one grace period for all."""
+        """The run is interrupted: stop every running node at once, with one grace period for all. A process still
+        being started is stopped by :meth:`spawn` itself, which looks at ``stopping`` after registering it."""
         self.stopping.set()
         with self._lock:
             running = list(self._running)

@@ -4,11 +4,13 @@ do, with setsid) or outlived its parent, found by the node's mark. Real processe
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +162,25 @@ def test_nothing_starts_once_the_run_is_stopping(tmp_path: Path) -> None:
     outcome = node.join()
     assert (outcome.started, outcome.interrupted) == (False, True)
     assert not (tmp_path / "ran").exists()
+
+
+def test_a_process_that_was_starting_when_the_run_was_stopped_is_stopped_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interrupt lands while a node's process is being started: past the ``stopping`` check, not yet
+    registered, so ``stop_all`` does not see it. It must not run on to its end."""
+    supervisor = Supervisor(grace_seconds=2)
+    real_popen = subprocess.Popen
+
+    def popen_then_interrupt(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = real_popen(*args, **kwargs)
+        supervisor.stop_all()  # the main thread, between the process's start and its registration
+        return proc
+
+    monkeypatch.setattr(subprocess, "Popen", popen_then_interrupt)
+    started = time.monotonic()
+    node = Node("sleep 30; touch finished", tmp_path, supervisor)
+    outcome = node.join()
+    assert (outcome.started, outcome.interrupted) == (True, True)
+    assert time.monotonic() - started < 20
+    assert not (tmp_path / "finished").exists()
