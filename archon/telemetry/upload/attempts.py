@@ -45,6 +45,10 @@ class FlushPolicy:
     flusher process (:mod:`~archon.telemetry.upload.process`)."""
     linger_poll_seconds: float = 0.1
     """How often a lingering run looks for new events (so it adds at most this to their delivery)."""
+    linger_settle_seconds: float = 0.0
+    """A lingering run that sees new events sends them once no more have come for this long (or its wait is up):
+    the command that is recording them is then most likely done, and the run's work does not take a CPU from it.
+    0 in the library, ``LINGER_SETTLE_SECONDS`` in the flusher process."""
 
     @property
     def longest_wait_seconds(self) -> float:

@@ -152,18 +152,23 @@ class _Run:
         return min(wait, intended)
 
     def linger(self) -> bool:
-        """Wait, holding the lock, for the next command's events: True as soon as some are waiting; False when none
+        """Wait, holding the lock, for the next command's events: True once some are waiting and no more have come
+        for ``linger_settle_seconds`` (so the sending does not run beside the command still recording); False when none
         came within ``linger_seconds``, or consent was withdrawn, the anonymous id changed (``telemetry clear``,
         whose reset waits for this lock) or the run's time is nearly up."""
         until = min(self.monotonic() + self.policy.linger_seconds, self.deadline - self.policy.min_request_seconds)
         identity = file_signature(self.paths.telemetry_id)
+        waiting, settled_from = 0, self.monotonic()
         while self.monotonic() + self.policy.linger_poll_seconds <= until:
             self.sleep(self.policy.linger_poll_seconds)
             if not self.allowed() or file_signature(self.paths.telemetry_id) != identity:
                 return False
-            if measure(self.paths.outbox)[0]:
+            now_waiting = measure(self.paths.outbox)[0]
+            if now_waiting != waiting:  # a command is recording: wait until it has (likely) finished
+                waiting, settled_from = now_waiting, self.monotonic()
+            if waiting and self.monotonic() - settled_from >= self.policy.linger_settle_seconds:
                 return True
-        return False
+        return waiting > 0
 
     def drain(self) -> bool:
         """Send batches until the outbox is empty (True) or something stops the run (False)."""

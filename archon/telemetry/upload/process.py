@@ -45,6 +45,7 @@ __all__ = [
     "FLUSH_ARGUMENT",
     "FLUSH_DEADLINE_SECONDS",
     "LINGER_SECONDS",
+    "LINGER_SETTLE_SECONDS",
     "WIND_DOWN_SECONDS",
     "end_process_group",
     "hard_limit_remaining",
@@ -58,6 +59,11 @@ FLUSH_DEADLINE_SECONDS: Final = 20.0
 LINGER_SECONDS: Final = 2.0
 """How long the flusher waits, once it has sent everything, for the next command's events (the outbox is looked at
 10 times a second): commands run back to back then start no process of their own (docs/performance.md)."""
+
+LINGER_SETTLE_SECONDS: Final = 0.3
+"""A lingering flusher that sees a command's events sends them once none have come for this long: by then the
+command is most likely done (``archon version`` records its two events within ~0.15 s), so the sending does not
+take a CPU from it (docs/performance.md, "Recording")."""
 
 WIND_DOWN_SECONDS: Final = 1.0
 """How long before the process's hard limit a run stops on its own, so that normally it puts back its batch and
@@ -93,7 +99,7 @@ def main(*, build: BuildInfo | None = None) -> int:
     with contextlib.suppress(OSError):
         os.chdir("/")  # never keep a directory busy, and never run anything relative to one
     left = hard_limit_remaining()
-    policy = FlushPolicy(linger_seconds=LINGER_SECONDS)
+    policy = FlushPolicy(linger_seconds=LINGER_SECONDS, linger_settle_seconds=LINGER_SETTLE_SECONDS)
     if left is not None:
         policy = replace(policy, deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
     paths = ArchonPaths(runtime.home)

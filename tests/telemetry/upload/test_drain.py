@@ -591,12 +591,13 @@ class _Commands:
         return self.clock
 
 
-def _linger(paths: ArchonPaths, ingest: IngestServer, commands: _Commands) -> FlushReport:
+def _linger(paths: ArchonPaths, ingest: IngestServer, commands: _Commands, *, settle: float = 0.0) -> FlushReport:
     return flush_outbox(
         paths=paths,
         build=keyed_build(ingest.url),
         env={},
-        policy=FlushPolicy(linger_seconds=2.0, linger_poll_seconds=0.125),  # 16 looks per wait, exactly
+        # 16 looks per wait, exactly
+        policy=FlushPolicy(linger_seconds=2.0, linger_poll_seconds=0.125, linger_settle_seconds=settle),
         sleep=commands.sleep,
         monotonic=commands.monotonic,
     )
@@ -612,6 +613,20 @@ def test_a_lingering_run_sends_the_next_commands_events_too(paths: ArchonPaths, 
     assert (report.outcome, report.requests) == ("drained", 3)
     assert commands.polls == 12 + 16  # each arrival restarts the wait; 2 s of looking after the last, then it ends
     assert Outbox(paths).pending_count() == 0
+
+
+def test_a_lingering_run_sends_a_commands_events_once_no_more_have_come_for_a_while(
+    paths: ArchonPaths, ingest: IngestServer
+) -> None:
+    """The command that records them is then most likely done: the sending does not take a CPU from it."""
+    _queue(paths, 1)
+    later: list[StoredEvent] = []
+    commands = _Commands(paths, {3: lambda: later.extend(_queue(paths, 1)), 4: lambda: later.extend(_queue(paths, 1))})
+    report = _linger(paths, ingest, commands, settle=0.25)
+
+    assert (report.outcome, report.requests) == ("drained", 2)  # the command's two events in one request
+    assert [event["uuid"] for event in ingest.snapshot()[-1].events] == [event["uuid"] for event in later]
+    assert commands.polls == 6 + 16  # sent two looks (0.25 s) after the last arrival, then 2 s of looking
 
 
 @pytest.mark.parametrize("change", ["telemetry off", "telemetry clear"])
