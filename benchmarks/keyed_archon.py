@@ -163,11 +163,10 @@ class KeyedArchon:
 
     def wait_quiet(self, timeout: float = 30.0) -> None:
         """Until no flusher runs, or every one is idle (blocked on the network, a backoff or its linger, using no
-        CPU) and has sent what it was going to send: the outboxes unchanged for longer than a lingering flusher
-        waits before sending (``LINGER_SETTLE_SECONDS`` and one poll). So one measurement's delivery does not eat the
-        next measurement's CPU; commands run back to back, closer than that, may still share a CPU with the sending
-        of the one before."""
-        settle = LINGER_SETTLE_SECONDS + 0.15
+        CPU) and has sent what it was going to: with events waiting in an outbox, it must stay unchanged for longer
+        than a lingering flusher waits before sending them (``LINGER_SETTLE_SECONDS`` and one poll). So one
+        measurement's delivery does not eat the next measurement's CPU; commands run back to back, closer than that,
+        may still share a CPU with the sending of the one before."""
         deadline = time.monotonic() + timeout
         outboxes = [ArchonPaths(self.home(name)).outbox for name in ("home-on", "home-off")]
         while time.monotonic() < deadline:
@@ -175,7 +174,7 @@ class KeyedArchon:
             if not before:
                 return
             listed = [_listing(outbox) for outbox in outboxes]
-            time.sleep(settle)
+            time.sleep(LINGER_SETTLE_SECONDS + 0.15 if any(listed) else 0.15)
             after = {pid: _cpu_ticks(pid) for pid in before}
             if all(after[pid] == before[pid] for pid in before) and listed == [_listing(o) for o in outboxes]:
                 return
