@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from archon.telemetry.upload.process import FLUSH_ARGUMENT
+from archon.telemetry.upload import FLUSH_ARGUMENT
 
 
 def main() -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import platform
 import sys
-from typing import NamedTuple
 
 from archon import bundled_build
+from archon.value import Value
 
 __all__ = ["BuildInfo", "current_build"]
 
 
-class BuildInfo(NamedTuple):
+class BuildInfo(Value):
     """The build-time constants of this artefact, and the platform it runs on.
 
-    A ``NamedTuple``, not a dataclass: it is built on every start, where creating a frozen dataclass costs
-    ~0.35 ms, a NamedTuple ~0.05 ms (docs/performance.md, "Start-up").
+    A :class:`~archon.value.Value`: it is defined and built on every start (see that module).
     """
 
     version: str

@@ -15,16 +15,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from archon.errors import ConfigError
-from archon.private_files import FileRefusal, RefusedFile, read_regular_file, untrusted_directory, write_atomic
+from archon.private_files import RefusedFile, read_regular_file, untrusted_directory, write_atomic
+from archon.value import Value
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from ruamel.yaml import YAML
+
+    ConfigProblem = Literal[
+        "unreadable", "symlink", "not-a-regular-file", "too-large", "not-utf-8", "invalid-yaml", "not-a-mapping"
+    ]
+    """Why ``config.yaml`` could not be used. Plain strings, not an enum: see :mod:`archon.value`."""
 
 __all__ = [
     "CONFIG_SIZE_LIMIT",
@@ -40,37 +47,22 @@ CONFIG_SIZE_LIMIT = 64 * 1024
 """A ``config.yaml`` larger than this is not read (archon's own keys take a few dozen bytes)."""
 
 
-class ConfigProblem(StrEnum):
-    """Why ``config.yaml`` could not be used."""
-
-    UNREADABLE = "unreadable"
-    SYMLINK = "symlink"
-    NOT_A_REGULAR_FILE = "not-a-regular-file"
-    TOO_LARGE = "too-large"
-    NOT_UTF8 = "not-utf-8"
-    INVALID_YAML = "invalid-yaml"
-    NOT_A_MAPPING = "not-a-mapping"
-
-
-_PROBLEM_TEXT = {
-    ConfigProblem.UNREADABLE: "cannot be read",
-    ConfigProblem.SYMLINK: "is a symbolic link, which archon neither follows nor writes through",
-    ConfigProblem.NOT_A_REGULAR_FILE: "is not a regular file",
-    ConfigProblem.TOO_LARGE: f"is larger than {CONFIG_SIZE_LIMIT // 1024} KiB",
-    ConfigProblem.NOT_UTF8: "is not valid UTF-8",
-    ConfigProblem.INVALID_YAML: "is not valid YAML",
-    ConfigProblem.NOT_A_MAPPING: "must hold a mapping at the top level",
+_PROBLEM_TEXT: dict[ConfigProblem, str] = {
+    "unreadable": "cannot be read",
+    "symlink": "is a symbolic link, which archon neither follows nor writes through",
+    "not-a-regular-file": "is not a regular file",
+    "too-large": f"is larger than {CONFIG_SIZE_LIMIT // 1024} KiB",
+    "not-utf-8": "is not valid UTF-8",
+    "invalid-yaml": "is not valid YAML",
+    "not-a-mapping": "must hold a mapping at the top level",
 }
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-class ConfigState(NamedTuple):
-    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``problem`` is set.
-
-    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
-    """
+class ConfigState(Value):
+    """What ``config.yaml`` says, or why it could not be read. ``data`` is empty whenever ``problem`` is set."""
 
     path: Path
     exists: bool
@@ -105,10 +97,10 @@ def _yaml() -> YAML:
     return yaml
 
 
-_REFUSALS = {
-    FileRefusal.SYMLINK: ConfigProblem.SYMLINK,
-    FileRefusal.NOT_REGULAR: ConfigProblem.NOT_A_REGULAR_FILE,
-    FileRefusal.TOO_LARGE: ConfigProblem.TOO_LARGE,
+_REFUSALS: dict[str, ConfigProblem] = {  # by FileRefusal (a StrEnum: its members are these strings)
+    "symlink": "symlink",
+    "not-regular": "not-a-regular-file",
+    "too-large": "too-large",
 }
 
 
@@ -120,24 +112,22 @@ def read_config(path: Path) -> ConfigState:  # noqa: PLR0911 - one return per wa
     except RefusedFile as exc:
         return ConfigState(path=path, exists=True, problem=_REFUSALS[exc.reason])
     except OSError as exc:
-        return ConfigState(path=path, exists=True, problem=ConfigProblem.UNREADABLE, detail=exc.strerror or str(exc))
+        return ConfigState(path=path, exists=True, problem="unreadable", detail=exc.strerror or str(exc))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return ConfigState(path=path, exists=True, problem=ConfigProblem.NOT_UTF8)
+        return ConfigState(path=path, exists=True, problem="not-utf-8")
     from ruamel.yaml.error import YAMLError  # startup time: only when there is a file to parse
 
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
         detail = getattr(exc, "problem", None)
-        return ConfigState(
-            path=path, exists=True, problem=ConfigProblem.INVALID_YAML, detail=str(detail) if detail else None
-        )
+        return ConfigState(path=path, exists=True, problem="invalid-yaml", detail=str(detail) if detail else None)
     if data is None:
         return ConfigState(path=path, exists=True)
     if not isinstance(data, Mapping):
-        return ConfigState(path=path, exists=True, problem=ConfigProblem.NOT_A_MAPPING)
+        return ConfigState(path=path, exists=True, problem="not-a-mapping")
     return ConfigState(path=path, exists=True, data=data)
 
 

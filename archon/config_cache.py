@@ -15,13 +15,12 @@ needs no JSON or YAML library.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from archon.config import ConfigState, read_config
 from archon.paths import ArchonPaths
-from archon.private_files import read_regular_file, write_atomic
+from archon.private_files import file_signature, read_regular_file, write_atomic
 
 __all__ = ["CACHE_VERSION", "read_telemetry_config"]
 
@@ -30,29 +29,19 @@ _SECTION = "telemetry"
 _MAX_BYTES = 4096
 
 
-def _key(stat: os.stat_result) -> str:
-    return f"{stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}"
-
-
 def read_telemetry_config(paths: ArchonPaths) -> ConfigState:
     """``config.yaml`` reduced to its ``telemetry:`` section: from the cache when it is current, else parsed
     (and the cache rewritten). Never raises; the other keys of the file are not in the result."""
-    try:
-        key = _key(os.lstat(paths.config))
-    except OSError:
+    key = file_signature(paths.config)
+    if key is None:
         return read_config(paths.config)  # missing (the common case) or unreadable: nothing to cache
     cached = _read_cache(paths, key)
     if cached is not None:
         return ConfigState(path=paths.config, exists=True, data={_SECTION: cached} if cached else {})
     state = read_config(paths.config)
     section = _cacheable(state)
-    if section is not None:
-        try:
-            unchanged = _key(os.lstat(paths.config)) == key
-        except OSError:
-            unchanged = False
-        if unchanged:  # what was parsed is what the key describes
-            _write_cache(paths, key, section)
+    if section is not None and file_signature(paths.config) == key:  # what was parsed is what the key describes
+        _write_cache(paths, key, section)
     return state
 
 

@@ -29,7 +29,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+from archon.value import Value
 
 if TYPE_CHECKING:
     from archon.buildinfo import BuildInfo
@@ -63,11 +65,9 @@ _PACKAGE_INIT = "archon/__init__.py"
 _MAX_RECORD_BYTES = 4096  # an INSTALLER or receipt is one short line or a few
 
 
-class Installation(NamedTuple):
+class Installation(Value):
     """The channel, and whether archon lives in an environment of its own that a tool manages (pipx, uv tool):
-    the upgrade command differs (``uv tool upgrade`` vs ``uv pip install --upgrade``). Never a path.
-
-    A NamedTuple, not a dataclass: this module is loaded by every command (see ``archon.runtime.Runtime``)."""
+    the upgrade command differs (``uv tool upgrade`` vs ``uv pip install --upgrade``). Never a path."""
 
     channel: InstallChannel
     tool_environment: bool = False

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+
+from archon.value import Value
 
 __all__ = ["ArchonPaths"]
 
 
-class ArchonPaths(NamedTuple):
+class ArchonPaths(Value):
     """Every file under the archon home (``~/.archon`` or ``$ARCHON_HOME``).
 
-    A ``NamedTuple``, not a dataclass: it is built on every start, where creating a frozen dataclass costs
-    ~0.35 ms, a NamedTuple ~0.05 ms (docs/performance.md, "Start-up").
+    A :class:`~archon.value.Value`: it is defined and built on every start (see that module).
     """
 
     home: Path
@@ -68,6 +68,11 @@ class ArchonPaths(NamedTuple):
     def consent_record(self) -> Path:
         """What the user consented to with ``archon telemetry on``: when, how, and the policy with its hash."""
         return self.telemetry_dir / "consent.json"
+
+    @property
+    def prepared_events(self) -> Path:
+        """A command's own events, serialised ahead with their varying values left open (and what they hold for)."""
+        return self.telemetry_dir / ".prepared-events"
 
     @property
     def policy_notice(self) -> Path:

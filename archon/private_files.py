@@ -26,9 +26,10 @@ import os
 import stat
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from archon.ownership import CHECKS_OWNERS, Distrust, Owner, distrust
+from archon.value import Value
 
 if TYPE_CHECKING:
     from archon.paths import ArchonPaths
@@ -42,6 +43,7 @@ __all__ = [
     "RefusedFile",
     "Untrusted",
     "ensure_private_dir",
+    "file_signature",
     "read_regular_file",
     "temp_name",
     "untrusted_directory",
@@ -89,11 +91,8 @@ _DISTRUST_TEXT = {
 }
 
 
-class Untrusted(NamedTuple):
-    """A directory archon will not use, and why.
-
-    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
-    """
+class Untrusted(Value):
+    """A directory archon will not use, and why."""
 
     path: Path
     reason: Distrust
@@ -179,6 +178,17 @@ def read_regular_file(path: Path, *, limit: int, owner: Owner | None = None) -> 
     return b"".join(chunks)
 
 
+def file_signature(path: Path) -> str | None:
+    """What identifies this version of the file at ``path`` (not followed if a symlink): device, inode, size, and
+    modification and change times in nanoseconds. Any write (archon's, which replaces the file, or an editor's)
+    changes it. None when there is no such file. Caches of what a file says are keyed by it."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` and any missing parents as 0700, whatever the umask. An existing directory is left as is."""
     if path.is_dir():
@@ -222,6 +232,7 @@ def write_atomic(
         ensure_private_dir(path.parent)
     tmp = path.with_name(temp_name(path.name))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, PRIVATE_FILE_MODE)
+    renamed = False
     try:
         try:
             view = memoryview(data)
@@ -233,10 +244,13 @@ def write_atomic(
                 os.fsync(fd)
         finally:
             os.close(fd)
-        return _put_in_place(tmp, path, overwrite=overwrite)
+        placed = _put_in_place(tmp, path, overwrite=overwrite)
+        renamed = overwrite  # a rename leaves nothing behind; a link leaves the temp file
+        return placed
     finally:
-        with contextlib.suppress(FileNotFoundError):  # gone already when it was renamed into place
-            tmp.unlink()
+        if not renamed:
+            with contextlib.suppress(FileNotFoundError):  # gone already when a fallback renamed it into place
+                tmp.unlink()
 
 
 def _set_mode(fd: int, path: Path, mode: int) -> None:

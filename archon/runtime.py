@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+
+from archon.value import Value
 
 __all__ = [
     "ENV_ALL_PROXY",
@@ -95,11 +96,10 @@ def default_archon_home(env: Mapping[str, str], user_home: Path, cwd: Path) -> P
     return user_home / ".archon"
 
 
-class Runtime(NamedTuple):
+class Runtime(Value):
     """A frozen snapshot of the outside world, built once per process by the root CLI callback.
 
-    A ``NamedTuple``, not a dataclass: it is built on every start, where creating a frozen dataclass costs
-    ~0.35 ms, a NamedTuple ~0.05 ms (docs/performance.md, "Start-up").
+    A :class:`~archon.value.Value`: it is defined and built on every start (see that module).
     """
 
     env: Mapping[str, str]

@@ -5,7 +5,7 @@ alike); the report gives each command's median wall time and CPU time (user + sy
 hardly changes) and their ratios to the first command (the baseline). Run it outside the checkout (or with -P)
 so ``python -m archon`` imports the installed archon, and with DO_NOT_TRACK=1 and a scratch ARCHON_HOME.
 
-    python benchmarks/binary_layout_startup.py --rounds 40 python="venv/bin/python -P -m archon version" \
+    python -m benchmarks.binary_layout_startup --rounds 40 python="venv/bin/python -P -m archon version" \
         onedir="dist/archon-linux-x86_64/archon version" onefile="/tmp/onefile/archon version"
 
 Build the two layouts with ``pyinstaller ... build_tools/archon.spec -- --onedir`` / ``-- --onefile``
@@ -15,29 +15,19 @@ Build the two layouts with ``pyinstaller ... build_tools/archon.spec -- --onedir
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import statistics
-import subprocess
 import sys
-import time
+from pathlib import Path
 
-
-def _children_cpu() -> float:
-    """CPU seconds (user + system) used by finished children so far; 0 where the platform cannot say."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return 0.0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+from benchmarks.keyed_archon import time_process
 
 
 def _time_once(argv: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one run. CPU time hardly moves with the machine's load; wall time does."""
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-    return time.perf_counter() - start, _children_cpu() - cpu
+    """Wall and CPU seconds of one run, waited for with ``wait4`` (see :func:`benchmarks.keyed_archon.time_process`:
+    ``subprocess.run(timeout=...)`` polls, which rounds wall times up by up to 50 ms)."""
+    return time_process(argv, env=os.environ, cwd=Path.cwd())
 
 
 def measure(commands: dict[str, list[str]], *, rounds: int, warmup: int = 2) -> dict[str, list[tuple[float, float]]]:

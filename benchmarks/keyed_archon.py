@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archon.telemetry.upload.process import FLUSH_ARGUMENT
+from archon.paths import ArchonPaths
+from archon.telemetry.upload.process import FLUSH_ARGUMENT, LINGER_SETTLE_SECONDS
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 
 __all__ = ["Blackhole", "KeyedArchon", "describe_machine", "percentile", "ratio_row"]
@@ -109,12 +110,14 @@ class KeyedArchon:
     root: Path
 
     @classmethod
-    def build(cls, host: str, root: Path | None = None) -> KeyedArchon:
+    def build(cls, host: str, root: Path | None = None, *, source: Path | None = None) -> KeyedArchon:
+        """This tree's keyed wheel (or ``source``'s, another checkout), installed, with its three homes."""
         root = root or Path(tempfile.mkdtemp(prefix="archon-bench-"))
         wheel_dir = root / "wheel"
         result = build_wheel(
             wheel_dir,
             {"POSTHOG_PUBLIC_KEY": TEST_KEY, "POSTHOG_HOST": host, "VERSION": "v0.0.1", "GIT_COMMIT": "0000bec4"},
+            **({} if source is None else {"source": source}),
         )
         if result.returncode != 0:
             raise RuntimeError(result.stderr)
@@ -159,16 +162,21 @@ class KeyedArchon:
         return found
 
     def wait_quiet(self, timeout: float = 30.0) -> None:
-        """Until no flusher runs or every one is idle (blocked on the network or a backoff, using no CPU), so one
-        measurement's flusher does not eat the next measurement's CPU."""
+        """Until no flusher runs, or every one is idle (blocked on the network, a backoff or its linger, using no
+        CPU) and has sent what it was going to: with events waiting in an outbox, it must stay unchanged for longer
+        than a lingering flusher waits before sending them (``LINGER_SETTLE_SECONDS`` and one poll). So one
+        measurement's delivery does not eat the next measurement's CPU; commands run back to back, closer than that,
+        may still share a CPU with the sending of the one before."""
         deadline = time.monotonic() + timeout
+        outboxes = [ArchonPaths(self.home(name)).outbox for name in ("home-on", "home-off")]
         while time.monotonic() < deadline:
             before = {pid: _cpu_ticks(pid) for pid in self.flushers()}
             if not before:
                 return
-            time.sleep(0.15)
+            listed = [_listing(outbox) for outbox in outboxes]
+            time.sleep(LINGER_SETTLE_SECONDS + 0.15 if any(listed) else 0.15)
             after = {pid: _cpu_ticks(pid) for pid in before}
-            if all(after[pid] == before[pid] for pid in before):
+            if all(after[pid] == before[pid] for pid in before) and listed == [_listing(o) for o in outboxes]:
                 return
 
     def remove(self) -> None:
@@ -180,6 +188,13 @@ class KeyedArchon:
         deadline = time.monotonic() + timeout
         while self.flushers() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def _listing(directory: Path) -> list[str]:
+    try:
+        return sorted(entry.name for entry in os.scandir(directory))
+    except OSError:
+        return []
 
 
 def _cpu_ticks(pid: int) -> int:

@@ -21,7 +21,7 @@ import pytest
 from archon.install_channel import RECEIPT_NAME
 from tests.conftest import TEST_KEY, require_tool
 from tests.support.artefacts import REPO_ROOT, install_wheel
-from tests.support.binary import FROZEN_VERSION, FrozenArchon, pyz_modules, run_build_script
+from tests.support.binary import FROZEN_VERSION, FrozenArchon, bundled_modules, run_build_script
 from tests.support.packages import sdist_files, wheel_files
 from tests.support.worktree import snapshot, tree_state
 
@@ -243,7 +243,7 @@ def test_the_archive_carries_licence_and_third_party_licences_of_everything_bund
     assert (folder / "LICENSE").read_bytes() == (REPO_ROOT / "LICENSE").read_bytes()
     text = (folder / "THIRD_PARTY_LICENSES").read_text(encoding="utf-8")
 
-    top_levels = {module.split(".")[0] for module in pyz_modules(frozen_archon.executable).toc}
+    top_levels = {module.split(".")[0] for module in bundled_modules(frozen_archon.executable).toc}
     top_levels |= {path.name.split(".")[0] for path in (folder / "_internal").iterdir()}
     owners = importlib.metadata.packages_distributions()
     bundled = {_normalised(dist) for name in top_levels for dist in owners.get(name, [])} - {"archon-cli"}

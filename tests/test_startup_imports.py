@@ -11,7 +11,7 @@ of Typer's rich help (``typer.rich_utils``, which loads ``logging`` through mark
 
 from __future__ import annotations
 
-import json
+import ast
 import os
 import subprocess
 import sys
@@ -144,22 +144,32 @@ def test_the_workflow_engine_loads_for_workflow_commands(isolation: Path, tmp_pa
 
 
 _KEYED_RUN = """
-import dataclasses, json, sys
+import sys
 from archon.buildinfo import current_build
 from archon.cli.app import run
 from archon.runtime import Runtime
 
-runtime = Runtime.from_os()._replace(executable=())  # never starts a flusher
-build = current_build()._replace(posthog_key=sys.argv[1], posthog_host="http://127.0.0.1:9")
-code = run(sys.argv[2:], runtime=runtime, build=build)
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+count = int(sys.argv[1])
+flusher = tuple(sys.argv[2 : 2 + count])  # what the run starts as its flusher; none: it starts nothing
+key, args = sys.argv[2 + count], sys.argv[3 + count :]
+runtime = Runtime.from_os()._replace(executable=flusher)
+build = current_build()._replace(posthog_key=key, posthog_host="http://127.0.0.1:9")
+code = run(args, runtime=runtime, build=build)
+print(repr({"code": code, "modules": sorted(sys.modules)}))  # repr, not json: the run must not load json
 """
 
 
-def _keyed(isolation: Path, tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> set[str]:
-    """The modules a keyed (release-like) build imports for ``archon ARGS``."""
+def _keyed(
+    isolation: Path,
+    tmp_path: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    flusher: Sequence[str] = (),
+) -> set[str]:
+    """The modules a keyed (release-like) build imports for ``archon ARGS``, starting ``flusher`` (none: nothing)
+    when it would start a flusher."""
     done = subprocess.run(
-        [sys.executable, "-P", "-c", _KEYED_RUN, TEST_KEY, *args],
+        [sys.executable, "-P", "-c", _KEYED_RUN, str(len(flusher)), *flusher, TEST_KEY, *args],
         capture_output=True,
         text=True,
         env=_env(isolation, env),
@@ -167,7 +177,7 @@ def _keyed(isolation: Path, tmp_path: Path, *args: str, env: Mapping[str, str] |
         timeout=120,
         check=True,
     )
-    outcome = json.loads(done.stdout.splitlines()[-1])
+    outcome = ast.literal_eval(done.stdout.splitlines()[-1])
     assert outcome["code"] == 0
     return set(outcome["modules"])
 
@@ -178,14 +188,43 @@ def test_a_keyed_build_with_telemetry_off_loads_no_recording_code(isolation: Pat
     assert _loaded(modules, [*RECORDING, "archon.telemetry.upload.launch", "ruamel.yaml", "posthog"]) == []
 
 
-def test_a_keyed_build_with_telemetry_on_loads_the_recording_code_but_never_posthog(
-    isolation: Path, tmp_path: Path
+CONSENT_RECORD = ("archon.telemetry.consent_record", "archon.telemetry.policy")
+PREPARED_RUN = (
+    "archon.cli.recording",
+    "archon.telemetry.vocabulary",
+    "archon.telemetry.prepared",
+    "archon.telemetry.outbox",
+    "archon.telemetry.outbox.event_file",
+    "archon.timestamps",
+    "archon.filelock",
+    "archon.telemetry.upload",
+    "archon.telemetry.upload.launch",
+)
+"""What a recording run loads beyond what the same run with telemetry off loads, once its events are prepared:
+nothing else (archon/telemetry/prepared.py; docs/performance.md, "Recording")."""
+STARTS_NOTHING = (sys.executable, "-c", "pass")
+"""A flusher that ends at once: the run goes as far as starting one."""
+
+
+@pytest.mark.parametrize("consent", ["env", "config"])
+def test_a_recording_run_loads_the_prepared_path_and_nothing_else(
+    isolation: Path, tmp_path: Path, consent: str
 ) -> None:
+    """No schema, no recorder, no json, no identity or consent record, no flusher code, no posthog."""
+    env = {"ARCHON_TELEMETRY": "on"} if consent == "env" else {}
+    if consent == "config":
+        _keyed(isolation, tmp_path, "telemetry", "on")
+    first = _keyed(isolation, tmp_path, "version", env=env)  # the long way: records, and prepares the next runs
+    assert _loaded(first, list(RECORDING)) == list(RECORDING)
+    off = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "off"}, flusher=STARTS_NOTHING)
+    on = _keyed(isolation, tmp_path, "version", env=env, flusher=STARTS_NOTHING)
+    assert sorted(on - off) == sorted(PREPARED_RUN)
+    assert _loaded(on, [*CONSENT_RECORD, "json", "dataclasses", "posthog", "archon.telemetry.upload.process"]) == []
+
+
+def test_the_long_way_never_loads_posthog(isolation: Path, tmp_path: Path) -> None:
     modules = _keyed(isolation, tmp_path, "version", env={"ARCHON_TELEMETRY": "on"})
     assert _loaded(modules, [*RECORDING, "posthog", "requests"]) == list(RECORDING)
-
-
-CONSENT_RECORD = ("archon.telemetry.consent_record", "archon.telemetry.policy")
 
 
 def test_consent_from_the_environment_reads_no_record(isolation: Path, tmp_path: Path) -> None:
@@ -194,13 +233,19 @@ def test_consent_from_the_environment_reads_no_record(isolation: Path, tmp_path:
     assert _loaded(modules, [*CONSENT_RECORD, "archon.telemetry.consented_policy", "hashlib"]) == []
 
 
-def test_consent_from_config_reads_the_record_cheaply(isolation: Path, tmp_path: Path) -> None:
-    """On every recording run: the record and this build's policy, compared as data; nothing is hashed, and the
-    filter is loaded only when the two differ."""
+def test_consent_from_config_reads_the_record_only_when_it_is_not_known_to_cover_this_build(
+    isolation: Path, tmp_path: Path
+) -> None:
+    """The first run after ``on`` reads the record and builds the policy (and hashes nothing); it prepares the
+    next runs' events with the record's signature, and they know from those that it covers this build."""
     _keyed(isolation, tmp_path, "telemetry", "on")
     modules = _keyed(isolation, tmp_path, "version")
     assert _loaded(modules, [*RECORDING, *CONSENT_RECORD]) == [*RECORDING, *CONSENT_RECORD]
     assert _loaded(modules, ["archon.telemetry.consented_policy", "hashlib", "posthog"]) == []
+    prepared = ["archon.telemetry.recorder", "archon.telemetry.schema", *CONSENT_RECORD]
+    assert _loaded(_keyed(isolation, tmp_path, "version"), prepared) == []
+    (isolation / "telemetry" / ".prepared-events").unlink()
+    assert _loaded(_keyed(isolation, tmp_path, "version"), list(CONSENT_RECORD)) == list(CONSENT_RECORD)
 
 
 def test_a_keyed_build_decides_from_config_yaml_without_parsing_it_each_time(isolation: Path, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ changes an exit code."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -15,23 +17,20 @@ import typer.main
 
 from archon import exit_codes
 from archon.buildinfo import BuildInfo, current_build
-from archon.cli.context import Application, EventSink, NullSink, get_app
-from archon.cli.invocation import CommandPath, command_path
+from archon.cli.context import Application, get_app
 from archon.cli.lazy_group import LazyGroup
 from archon.cli.signals import Terminated, sigterm_raises
-from archon.cli.telemetry_words import first_run_notice, policy_notice
 from archon.cli.version import render_version, version
-from archon.config_cache import read_telemetry_config
 from archon.errors import ArchonError
-from archon.private_files import untrusted_home
 from archon.runtime import ENV_ARCHON_COMPLETE, Runtime
 from archon.telemetry.consent import Consent, may_record, resolve_consent
-from archon.telemetry.first_run import mark_first_run_done, needs_first_run_notice
-from archon.telemetry.vocabulary import error_class, where
+from archon.telemetry.first_run import needs_first_run_notice
 
+# Only a run that needs them loads these (docs/performance.md, "Start-up"): the command path and the event
+# vocabularies only a run that records, the notice's words only the first run, config.yaml's reader only a run
+# that asks for consent.
 if TYPE_CHECKING:
-    from archon.telemetry.outbox.event_file import StoredEvent
-    from archon.telemetry.recorder import PolicyNotice, Recorder
+    from archon.cli.recording import Recording
 
 __all__ = ["app", "main", "run"]
 
@@ -75,7 +74,9 @@ def root(
     ] = False,
 ) -> None:
     """archon: run AI coding workflows from the command line."""
-    get_app(ctx)
+    dispatched = get_app(ctx).dispatched
+    if dispatched is not None:  # a run that may record names its command here (archon/cli/recording.py)
+        dispatched(ctx)
 
 
 app.command("version")(version)
@@ -85,31 +86,13 @@ def _report_error(message: str) -> None:
     typer.echo(f"archon: error: {message}", err=True)
 
 
-def _show_debug_event(event: StoredEvent) -> None:
-    import json  # startup time: only the debug preview prints JSON here
-
-    typer.echo(f"archon telemetry (debug, not sent): {json.dumps(event, sort_keys=True)}", err=True)
-
-
-def _policy_notice(application: Application) -> Callable[[PolicyNotice], None]:
-    def show(notice: PolicyNotice) -> None:
-        typer.echo(policy_notice(notice, application.paths.consent_record), err=True)
-
-    return show
-
-
-def _records(path: CommandPath) -> bool:
-    """No ``archon telemetry ...`` command is ever recorded. Looking at telemetry must not change what it shows
-    or send anything: ``status`` would report its own start as the last event, ``inspect`` (which "never sends
-    anything") would start a flusher that uploads whatever was held back, and either would create an anonymous
-    id. Changing telemetry must not be tied to it: not the opt-in, not the opt-out (whose pending events it just
-    deleted), not the identity reset (which must not be tied to the old id or create a new one)."""
-    return not path.is_("telemetry")
-
-
 def _print_first_run_notice(application: Application, consent: Callable[[], Consent]) -> None:
     try:
         if needs_first_run_notice(application.paths):
+            from archon.cli.telemetry_words import first_run_notice
+            from archon.config_cache import read_telemetry_config
+            from archon.telemetry.first_run import mark_first_run_done
+
             decided = consent()
             config = decided.config
             paths = application.paths
@@ -122,44 +105,14 @@ def _print_first_run_notice(application: Application, consent: Callable[[], Cons
         return
 
 
-# The event schema is imported only by a run that records: with telemetry off (the default) the commands get a
-# NullSink, and no event is ever built. Hence the imports inside these three.
-
-
-def _record_started(sink: EventSink, build: BuildInfo, path: CommandPath) -> None:
-    from archon.telemetry.schema import BinaryStartup, CliCommandInvoked
-
-    if build.is_binary:
-        sink.record(BinaryStartup())
-    sink.record(CliCommandInvoked(command=path.command, subcommand=path.subcommand))
-
-
-def _record_uncaught(sink: EventSink, exc: Exception) -> None:
-    from archon.telemetry.schema import ErrorUncaught
-
-    sink.record(ErrorUncaught(error_class=error_class(exc), where=where(exc)))
-
-
-def _record_completed(sink: EventSink, path: CommandPath, *, exit_code: int, duration_ms: int) -> None:
-    from archon.telemetry.schema import CliCommandCompleted
-
-    sink.record(
-        CliCommandCompleted(
-            command=path.command, subcommand=path.subcommand, exit_code=exit_code, duration_ms=duration_ms
-        )
-    )
-
-
 def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every error becomes an exit code
-    command: Callable[[], object], application: Application, path: CommandPath
+    command: Callable[[], object], application: Application, recording: Recording | None = None
 ) -> int:
-    """Run the command and map every outcome to an exit code. The only place errors become exit codes."""
-    sink = application.telemetry
+    """Run the command and map every outcome to an exit code. The only place errors become exit codes.
+
+    ``recording`` is given only when this run may record: it is told of an error archon did not expect."""
     runtime = application.runtime
-    recording = not isinstance(sink, NullSink)
     try:
-        if recording:
-            _record_started(sink, application.build, path)
         result = command()
     except typer.Exit as exc:
         return exc.exit_code
@@ -180,8 +133,8 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
         _report_error(exc.message)
         return exc.exit_code
     except Exception as exc:
-        if recording:
-            _record_uncaught(sink, exc)
+        if recording is not None:
+            recording.uncaught(exc)
         if runtime.debug:
             traceback.print_exc()
         else:
@@ -190,16 +143,15 @@ def _invoke(  # noqa: PLR0911 - one return per outcome: this is where every erro
     return result if isinstance(result, int) else exit_codes.OK
 
 
-def _recorder(application: Application, consent: Consent) -> Recorder:
-    from archon.telemetry.recorder import Recorder  # only a run that records loads the recording path
+def _resolve_consent(application: Application) -> Consent:
+    """The consent decision for this run. Asked at most once, and only if something needs it: the environment
+    decides without reading config.yaml, and a build without a key reads it only for the first-run notice."""
+    from archon.config_cache import read_telemetry_config
+    from archon.private_files import untrusted_home
 
-    return Recorder(
-        runtime=application.runtime,
-        paths=application.paths,
-        build=application.build,
-        consent=consent,
-        show=_show_debug_event,
-        notify=_policy_notice(application),
+    paths = application.paths
+    return resolve_consent(
+        application.runtime.env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)
     )
 
 
@@ -214,39 +166,33 @@ def run(args: Sequence[str], *, runtime: Runtime, build: BuildInfo | None = None
 
         return answer(app, runtime.env)
     application = Application(runtime=runtime, build=build or current_build())
-    paths = application.paths
-    # Resolved at most once, and only if something needs it: the environment decides without reading config.yaml,
-    # and a build without a key reads it only for the first-run notice.
-    consent = functools.cache(
-        lambda: resolve_consent(
-            runtime.env, lambda: read_telemetry_config(paths), home_trust=lambda: untrusted_home(paths)
-        )
-    )
+    consent = functools.cache(lambda: _resolve_consent(application))
     root_command = typer.main.get_command(app)
-    path = command_path(root_command, argv)
-    recording = _records(path) and may_record(
-        consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug
-    )
-    recorder = _recorder(application, consent()) if recording else None
-    sink: EventSink = recorder or NullSink()
-    application.telemetry = sink
+    recording = None
+    if may_record(consent, key_embedded=application.build.key_embedded, debug_preview=runtime.telemetry_debug):
+        from archon.cli.recording import Recording  # only a run that may record loads what recording takes
+
+        recording = Recording(application, consent(), argv=argv, root=root_command)
+        application.dispatched = recording.dispatched
     started = runtime.monotonic()
     with sigterm_raises():
         _print_first_run_notice(application, consent)
         exit_code = _invoke(
             lambda: root_command.main(args=argv, prog_name="archon", standalone_mode=False, obj=application),
             application,
-            path,
+            recording,
         )
-        if recorder is not None:
-            try:
-                duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
-                _record_completed(sink, path, exit_code=exit_code, duration_ms=duration_ms)
-                recorder.finish()
-            except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: the exit code stands
-                pass
+        if recording is not None:
+            duration_ms = max(0, round((runtime.monotonic() - started) * 1000))
+            with contextlib.suppress(KeyboardInterrupt, Terminated):  # a second Ctrl-C while finishing: it stands
+                recording.ended(exit_code=exit_code, duration_ms=duration_ms)
     return exit_code
 
 
 def main() -> NoReturn:
-    sys.exit(run(sys.argv[1:], runtime=Runtime.from_os()))
+    exit_code = run(sys.argv[1:], runtime=Runtime.from_os())
+    # The command is done: spare the interpreter's exit the garbage collections over everything it loaded (8 %
+    # of `archon version`'s instructions; docs/performance.md, "Exit"). Objects are still freed, files closed,
+    # atexit handlers and threads waited for; only reference cycles left at this point are not collected.
+    gc.freeze()
+    sys.exit(exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import typer
@@ -35,12 +36,14 @@ class Application:
     A plain class, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
     """
 
-    __slots__ = ("build", "runtime", "telemetry")
+    __slots__ = ("build", "dispatched", "runtime", "telemetry")
 
     def __init__(self, *, runtime: Runtime, build: BuildInfo | None = None, telemetry: EventSink | None = None) -> None:
         self.runtime = runtime
         self.build = build or current_build()
         self.telemetry: EventSink = telemetry or NullSink()
+        self.dispatched: Callable[[typer.Context], None] | None = None
+        """Told by the root command which command the parser dispatches to, before it runs (archon.cli.app)."""
 
     @property
     def paths(self) -> ArchonPaths:

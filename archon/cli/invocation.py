@@ -9,14 +9,15 @@ typo) is never reported: it becomes ``user-defined``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from archon.telemetry.vocabulary import NO_NAME, USER_DEFINED, SafeName, command_name
+from archon.value import Value
 
 __all__ = ["CommandPath", "command_path", "command_vocabulary"]
 
 
-class CommandPath(NamedTuple):
+class CommandPath(Value):
     """The command and subcommand a command line names, as telemetry may report them."""
 
     command: SafeName
@@ -79,6 +80,8 @@ def command_path(root: Any, args: Sequence[str]) -> CommandPath:
                     names.append(SafeName(USER_DEFINED))
                     break
                 names.append(command_name(str(command.name), group.names()))
+                if _Group.of(command) is None or len(names) == 2:  # a command, not a group: nothing more to name
+                    break
                 ctx = command.make_context(command.name, rest, parent=ctx, resilient_parsing=True)
                 rest = [*ctx._protected_args, *ctx.args]
     except Exception:  # the parser refuses the command line: it runs nothing either, and says why

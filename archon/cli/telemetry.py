@@ -166,6 +166,7 @@ def clear(
     the next event gets a new random id. With --all: every telemetry file but config.yaml."""
     from archon.telemetry.identity import delete_identity  # startup time: see the top of this module
     from archon.telemetry.outbox.store import Outbox
+    from archon.telemetry.prepared import forget_prepared
 
     application = get_app(ctx)
     if telemetry_consent.leave_untrusted_home_alone(application, command="clear"):
@@ -178,6 +179,7 @@ def clear(
     # each event) records under a new id from now on, and whatever it queued before is deleted here.
     try:
         had_identity = delete_identity(application.paths)
+        forget_prepared(application.paths)  # a run's own events, serialised ahead with the old id in them
     finally:
         deleted = Outbox(application.paths).clear()
     if had_identity:

@@ -13,7 +13,7 @@ from archon.cli.telemetry_words import addition_text, consent_explanation, conse
 from archon.config import REMOVE, read_config, set_config_values
 from archon.errors import ConfigError
 from archon.private_files import untrusted_home
-from archon.telemetry.consent import CONFIG_ENABLED_KEY, CONFIG_LOCAL_ONLY_KEY, Consent, ConsentSource, resolve_consent
+from archon.telemetry.consent import CONFIG_ENABLED_KEY, CONFIG_LOCAL_ONLY_KEY, Consent, resolve_consent
 
 if TYPE_CHECKING:
     from archon.telemetry.consent_record import ConsentRecord
@@ -72,10 +72,12 @@ def withdraw(application: Application) -> tuple[int, int, bool]:
     from archon.telemetry.consent_record import delete_consent_record  # startup time: see the top of this module
     from archon.telemetry.outbox.local_events import LocalEvents
     from archon.telemetry.outbox.store import Outbox
+    from archon.telemetry.prepared import forget_prepared
 
     paths = application.paths
     try:
         had_record = delete_consent_record(paths)
+        forget_prepared(paths)  # made for recording with this consent, and holding the anonymous id
     finally:
         pending = Outbox(paths).clear()
         local = LocalEvents(paths).clear()
@@ -124,7 +126,7 @@ def clear_local(application: Application) -> int:
 
 def consent_lines(status: TelemetryStatus) -> list[str]:
     record = status.record.record
-    if status.consent.enabled and status.consent.source is ConsentSource.ARCHON_TELEMETRY:
+    if status.consent.enabled and status.consent.source == "ARCHON_TELEMETRY":
         covers = "this version's policy, for each process ARCHON_TELEMETRY=on is set in (nothing is written)"
         lines = [f"Consent:      through ARCHON_TELEMETRY=on: {covers}"]
     elif record is not None:
@@ -163,7 +165,7 @@ def clear_all(application: Application) -> None:
         f"no telemetry file is left but {application.paths.config.name}."
     )
     consent, explanation = current_consent(application)
-    if consent.enabled and consent.source is ConsentSource.CONFIG:
+    if consent.enabled and consent.source == "config":
         typer.echo(
             "config.yaml still says on, but with the consent record gone nothing is recorded until you run "
             "`archon telemetry on` again; `archon telemetry off` turns it off."

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from archon.buildinfo import BuildInfo
 from archon.config import ConfigState
-from archon.telemetry.consent import ConfigSetting, Consent, ConsentProblem, ConsentSource, config_setting
+from archon.telemetry.consent import Consent, config_setting
 from archon.telemetry.first_run import POLICY_URL
 
 if TYPE_CHECKING:  # loaded only by the commands and runs that word them
@@ -55,11 +55,11 @@ NOT_SENDING = {
 }
 
 _CONFIG_NOTE = {
-    ConfigSetting.ON: "config.yaml (enabled)",
-    ConfigSetting.OFF: "config.yaml (disabled)",
-    ConfigSetting.LOCAL: "config.yaml (local-only)",
-    ConfigSetting.UNSET: "config.yaml (not set)",
-    ConfigSetting.INVALID: "config.yaml (unreadable or invalid)",
+    "on": "config.yaml (enabled)",
+    "off": "config.yaml (disabled)",
+    "local": "config.yaml (local-only)",
+    "unset": "config.yaml (not set)",
+    "invalid": "config.yaml (unreadable or invalid)",
 }
 
 
@@ -73,21 +73,21 @@ def consent_reason(consent: Consent, config: ConfigState) -> str:  # noqa: PLR09
     """Which rule decided, and what it overrides."""
     overrides = f"which overrides {_CONFIG_NOTE[config_setting(config)]}"
     match consent.source:
-        case ConsentSource.DO_NOT_TRACK:
+        case "DO_NOT_TRACK":
             return f"DO_NOT_TRACK is set, {overrides}"
-        case ConsentSource.ARCHON_TELEMETRY_DISABLED:
+        case "ARCHON_TELEMETRY_DISABLED":
             return f"ARCHON_TELEMETRY_DISABLED is set, {overrides}"
-        case ConsentSource.ARCHON_TELEMETRY if consent.problem is not None:
+        case "ARCHON_TELEMETRY" if consent.problem is not None:
             return "ARCHON_TELEMETRY has a value that was not understood"
-        case ConsentSource.ARCHON_TELEMETRY:
+        case "ARCHON_TELEMETRY":
             return f"ARCHON_TELEMETRY={(consent.value or '').strip().lower()}, {overrides}"
-        case ConsentSource.CONFIG if consent.local_only:
+        case "config" if consent.local_only:
             return "telemetry.local_only is true in config.yaml: events are kept on this machine, never sent"
-        case ConsentSource.CONFIG if consent.problem is not None:
+        case "config" if consent.problem is not None:
             return "config.yaml could not be understood, so telemetry stays off"
-        case ConsentSource.CONFIG:
+        case "config":
             return f"telemetry.enabled is {str(consent.enabled).lower()} in config.yaml"
-        case ConsentSource.ARCHON_HOME:
+        case "archon-home":
             return "the archon home is not yours alone, so archon never uses it for telemetry"
         case _:
             return "telemetry is off by default; `archon telemetry on` opts in"
@@ -98,28 +98,28 @@ def consent_problem(consent: Consent) -> str | None:  # noqa: PLR0911 - one sent
     match consent.problem:
         case None:
             return None
-        case ConsentProblem.UNTRUSTED_HOME:
+        case "untrusted-home":
             where = consent.untrusted.describe() if consent.untrusted is not None else "the archon home is not yours"
             return (
                 f"{where}: archon neither reads telemetry files there nor writes any (set ARCHON_HOME to a "
                 "directory of your own, or fix the owner and mode)"
             )
-        case ConsentProblem.CONFIG_UNUSABLE:
+        case "config-unusable":
             described = consent.config.describe_problem() if consent.config is not None else None
             return f"config.yaml could not be read: {described or 'unknown problem'}"
-        case ConsentProblem.VALUE_NOT_UNDERSTOOD if consent.source is ConsentSource.ARCHON_TELEMETRY_DISABLED:
+        case "value-not-understood" if consent.source == "ARCHON_TELEMETRY_DISABLED":
             return (
                 f"ARCHON_TELEMETRY_DISABLED={consent.value!r} was not understood (use 1 to disable); "
                 "treated as disabled"
             )
-        case ConsentProblem.VALUE_NOT_UNDERSTOOD if consent.source is ConsentSource.ARCHON_TELEMETRY:
+        case "value-not-understood" if consent.source == "ARCHON_TELEMETRY":
             return f"ARCHON_TELEMETRY={consent.value!r} was not understood (use on or off); treated as off"
-        case ConsentProblem.LOCAL_ONLY_WINS:
+        case "local-only-wins":
             return (
                 "telemetry.enabled is true but so is telemetry.local_only (an older archon's `telemetry on`?): "
                 "local-only, which never sends, wins; `archon telemetry on` turns sending on"
             )
-        case ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD:
+        case "local-only-not-understood":
             path = consent.config.path if consent.config is not None else "config.yaml"
             return f"telemetry.local_only in {path} must be true or false, not {consent.value}; treated as off"
         case _:

@@ -15,7 +15,7 @@ The order is fixed (docs/telemetry.md, "Turning it off"); the first rule that ma
 The environment rules decide without reading ``config.yaml``: the caller passes a function that reads it, called
 only when rules 1 to 3 did not decide. Before anything may turn telemetry on, the archon home is checked (the
 caller passes that check too): a home or telemetry directory that another user owns, or that others may write,
-means off (:attr:`ConsentProblem.UNTRUSTED_HOME`), whatever ``ARCHON_TELEMETRY`` or ``config.yaml`` say, and
+means off (:attr:`"untrusted-home"`), whatever ``ARCHON_TELEMETRY`` or ``config.yaml`` say, and
 ``config.yaml`` there is not even read. The result is data (:class:`Consent`: the decision, the rule that made it,
 what was not understood); ``archon.cli`` words it. Nothing here reads the disk or the process environment itself.
 """
@@ -23,12 +23,16 @@ what was not understood); ``archon.cli`` words it. Nothing here reads the disk o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from archon.config import ConfigState
-from archon.private_files import Untrusted
 from archon.runtime import ENV_ARCHON_TELEMETRY, ENV_ARCHON_TELEMETRY_DISABLED, ENV_DO_NOT_TRACK, flag
+from archon.value import Value
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from archon.config import ConfigState
+    from archon.private_files import Untrusted
 
 __all__ = [
     "CONFIG_ENABLED_KEY",
@@ -46,52 +50,41 @@ CONFIG_ENABLED_KEY = ("telemetry", "enabled")
 CONFIG_LOCAL_ONLY_KEY = ("telemetry", "local_only")
 
 
-class ConsentSource(StrEnum):
-    """The rule that decided (its value is what ``status --json`` reports as ``source``)."""
+if TYPE_CHECKING:
+    ConsentSource = Literal[
+        "DO_NOT_TRACK", "ARCHON_TELEMETRY_DISABLED", "ARCHON_TELEMETRY", "config", "archon-home", "default"
+    ]
+    """The rule that decided (what ``status --json`` reports as ``source``). ``archon-home``: the archon home (or its
+    telemetry directory) is not this user's own (see ``Consent.untrusted``).
 
-    DO_NOT_TRACK = "DO_NOT_TRACK"
-    ARCHON_TELEMETRY_DISABLED = "ARCHON_TELEMETRY_DISABLED"
-    ARCHON_TELEMETRY = "ARCHON_TELEMETRY"
-    CONFIG = "config"
-    ARCHON_HOME = "archon-home"
-    """The archon home (or its telemetry directory) is not this user's own (see ``Consent.untrusted``)."""
-    DEFAULT = "default"
+    Plain strings (``Literal``), not enums, here and below, and types only (a ``Literal`` made at run time costs
+    ~0.05 ms, an enum ~0.2 ms): every command loads this module (see :mod:`archon.value`)."""
 
+    ConsentProblem = Literal[
+        "value-not-understood", "config-unusable", "local-only-not-understood", "local-only-wins", "untrusted-home"
+    ]
+    """Something that was not understood, and therefore made the decision off:
 
-class ConsentProblem(StrEnum):
-    """Something that was not understood, and therefore made the decision off."""
+    - ``value-not-understood``: the deciding variable's value, or ``telemetry.enabled``, is not a boolean (see
+      ``Consent.value``);
+    - ``config-unusable``: ``config.yaml`` could not be read or parsed (see ``Consent.config.problem``);
+    - ``local-only-not-understood``: ``telemetry.local_only`` is not a boolean (see ``Consent.value``): off;
+    - ``local-only-wins``: ``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local
+      mode ran ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides;
+    - ``untrusted-home``: the archon home or a telemetry directory in it belongs to another user, is writable by
+      others, or is a symlink where archon keeps a directory of its own (see ``Consent.untrusted``): never used for
+      telemetry.
+    """
 
-    VALUE_NOT_UNDERSTOOD = "value-not-understood"
-    """The deciding variable's value, or ``telemetry.enabled``, is not a boolean (see ``Consent.value``)."""
-    CONFIG_UNUSABLE = "config-unusable"
-    """``config.yaml`` could not be read or parsed (see ``Consent.config.problem``)."""
-    LOCAL_ONLY_NOT_UNDERSTOOD = "local-only-not-understood"
-    """``telemetry.local_only`` is not a boolean (see ``Consent.value``): off."""
-    LOCAL_ONLY_WINS = "local-only-wins"
-    """``telemetry.enabled: true`` beside ``telemetry.local_only: true`` (an archon without local mode ran
-    ``telemetry on`` after ``telemetry local``): local-only, which never sends, decides."""
-    UNTRUSTED_HOME = "untrusted-home"
-    """The archon home or a telemetry directory in it belongs to another user, is writable by others, or is a
-    symlink where archon keeps a directory of its own (see ``Consent.untrusted``): never used for telemetry."""
-
-
-class ConfigSetting(StrEnum):
-    """What ``config.yaml`` says about telemetry."""
-
-    ON = "on"
-    OFF = "off"
-    LOCAL = "local"
-    UNSET = "unset"
-    INVALID = "invalid"
-    """Unreadable or malformed config, or a ``telemetry.enabled`` that is not true or false."""
+    ConfigSetting = Literal["on", "off", "local", "unset", "invalid"]
+    """What ``config.yaml`` says about telemetry. ``invalid``: unreadable or malformed config, or a
+    ``telemetry.enabled`` that is not true or false."""
 
 
-class Consent(NamedTuple):
+class Consent(Value):
     """The decision and the rule that made it, as values. ``enabled`` means events are recorded to be sent;
     ``local_only`` means they are recorded and kept here (``enabled`` is then False, so whatever does not know
     about local-only mode treats it as off).
-
-    A ``NamedTuple``, not a dataclass: it is built on every start (see ``archon.runtime.Runtime``).
     """
 
     enabled: bool
@@ -103,23 +96,23 @@ class Consent(NamedTuple):
     config: ConfigState | None = None
     """``config.yaml`` as read, when it was read to decide (rules 4 and 5); None when the environment decided."""
     untrusted: Untrusted | None = None
-    """The directory that made the decision off, with :attr:`ConsentProblem.UNTRUSTED_HOME`."""
+    """The directory that made the decision off, with :attr:`"untrusted-home"`."""
 
 
 def config_setting(config: ConfigState) -> ConfigSetting:
     if config.problem is not None:
-        return ConfigSetting.INVALID
+        return "invalid"
     local_only = config.get(*CONFIG_LOCAL_ONLY_KEY)
     if local_only is True:
-        return ConfigSetting.LOCAL
+        return "local"
     if local_only is not None and not isinstance(local_only, bool):
-        return ConfigSetting.INVALID
+        return "invalid"
     value = config.get(*CONFIG_ENABLED_KEY)
     if value is None:
-        return ConfigSetting.UNSET
+        return "unset"
     if isinstance(value, bool):
-        return ConfigSetting.ON if value else ConfigSetting.OFF
-    return ConfigSetting.INVALID
+        return "on" if value else "off"
+    return "invalid"
 
 
 def resolve_consent(
@@ -139,9 +132,7 @@ def resolve_consent(
         return decided
     untrusted = home_trust() if home_trust is not None else None
     if untrusted is not None:
-        return Consent(
-            enabled=False, source=ConsentSource.ARCHON_HOME, problem=ConsentProblem.UNTRUSTED_HOME, untrusted=untrusted
-        )
+        return Consent(enabled=False, source="archon-home", problem="untrusted-home", untrusted=untrusted)
     return decided or _from_config(read_config())
 
 
@@ -149,15 +140,15 @@ def _from_environment(env: Mapping[str, str]) -> Consent | None:
     """Rules 1 to 3: the variables. None when none of them is set."""
     dnt = env.get(ENV_DO_NOT_TRACK, "")
     if flag(dnt) is not False:
-        return Consent(enabled=False, source=ConsentSource.DO_NOT_TRACK, value=dnt)
+        return Consent(enabled=False, source="DO_NOT_TRACK", value=dnt)
 
     disabled = env.get(ENV_ARCHON_TELEMETRY_DISABLED, "")
     disabled_flag = flag(disabled)
     if disabled_flag is not False:
         return Consent(
             enabled=False,
-            source=ConsentSource.ARCHON_TELEMETRY_DISABLED,
-            problem=ConsentProblem.VALUE_NOT_UNDERSTOOD if disabled_flag is None else None,
+            source="ARCHON_TELEMETRY_DISABLED",
+            problem="value-not-understood" if disabled_flag is None else None,
             value=disabled,
         )
 
@@ -167,8 +158,8 @@ def _from_environment(env: Mapping[str, str]) -> Consent | None:
     switch_flag = flag(switch)
     return Consent(
         enabled=switch_flag is True,
-        source=ConsentSource.ARCHON_TELEMETRY,
-        problem=ConsentProblem.VALUE_NOT_UNDERSTOOD if switch_flag is None else None,
+        source="ARCHON_TELEMETRY",
+        problem="value-not-understood" if switch_flag is None else None,
         value=switch,
     )
 
@@ -176,24 +167,24 @@ def _from_environment(env: Mapping[str, str]) -> Consent | None:
 def _from_config(config: ConfigState) -> Consent:
     """Rules 4 and 5: ``config.yaml``, else the default."""
     setting = config_setting(config)
-    if setting is ConfigSetting.UNSET:
-        return Consent(enabled=False, source=ConsentSource.DEFAULT, config=config)
-    if setting is ConfigSetting.LOCAL:
-        wins = ConsentProblem.LOCAL_ONLY_WINS if config.get(*CONFIG_ENABLED_KEY) is True else None
-        return Consent(enabled=False, local_only=True, source=ConsentSource.CONFIG, problem=wins, config=config)
-    if setting is ConfigSetting.INVALID:
-        return Consent(enabled=False, source=ConsentSource.CONFIG, config=config, **_config_problem(config))
-    return Consent(enabled=setting is ConfigSetting.ON, source=ConsentSource.CONFIG, config=config)
+    if setting == "unset":
+        return Consent(enabled=False, source="default", config=config)
+    if setting == "local":
+        wins: ConsentProblem | None = "local-only-wins" if config.get(*CONFIG_ENABLED_KEY) is True else None
+        return Consent(enabled=False, local_only=True, source="config", problem=wins, config=config)
+    if setting == "invalid":
+        return Consent(enabled=False, source="config", config=config, **_config_problem(config))
+    return Consent(enabled=setting == "on", source="config", config=config)
 
 
 def _config_problem(config: ConfigState) -> dict[str, Any]:
     """What made ``config.yaml`` invalid for telemetry: the ``problem`` and ``value`` of the off it resolves to."""
     if config.problem is not None:
-        return {"problem": ConsentProblem.CONFIG_UNUSABLE, "value": None}
+        return {"problem": "config-unusable", "value": None}
     local_only = config.get(*CONFIG_LOCAL_ONLY_KEY)
     if local_only is not None and not isinstance(local_only, bool):
-        return {"problem": ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD, "value": repr(local_only)}
-    return {"problem": ConsentProblem.VALUE_NOT_UNDERSTOOD, "value": repr(config.get(*CONFIG_ENABLED_KEY))}
+        return {"problem": "local-only-not-understood", "value": repr(local_only)}
+    return {"problem": "value-not-understood", "value": repr(config.get(*CONFIG_ENABLED_KEY))}
 
 
 def may_record(consent: Callable[[], Consent], *, key_embedded: bool, debug_preview: bool) -> bool:

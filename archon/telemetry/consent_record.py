@@ -30,7 +30,7 @@ from typing import Any, Literal, NamedTuple, TypeGuard
 
 from archon.buildinfo import BuildInfo
 from archon.paths import ArchonPaths
-from archon.private_files import FileRefusal, RefusedFile, read_regular_file, write_atomic
+from archon.private_files import RefusedFile, read_regular_file, write_atomic
 from archon.telemetry.policy import Policy, policy_hash
 from archon.timestamps import format_utc, parse_utc
 
@@ -117,7 +117,7 @@ def read_consent_record(paths: ArchonPaths) -> RecordState:
     except FileNotFoundError:
         return RecordState(None)
     except RefusedFile as exc:  # a symlink, a FIFO, a device: never trusted; larger than any record: invalid
-        return RecordState(None, "invalid" if exc.reason is FileRefusal.TOO_LARGE else "unreadable")
+        return RecordState(None, "invalid" if exc.reason == "too-large" else "unreadable")
     except OSError:
         return RecordState(None, "unreadable")
     record = _parse(raw)

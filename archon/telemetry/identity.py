@@ -12,17 +12,17 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, read_regular_file, write_atomic
+from archon.value import Value
 
 __all__ = ["Identity", "delete_identity", "ensure_identity", "read_identity"]
 
 _MAX_BYTES = 128
 
 
-class Identity(NamedTuple):
+class Identity(Value):
     distinct_id: str
     created: datetime
 

@@ -1,10 +1,10 @@
 """The full reset (``archon telemetry clear --all``): every telemetry file archon keeps goes, but ``config.yaml``.
 
 That is the anonymous id, the consent record, the outbox (waiting and in flight), the local-only events, the
-sent log, the delivery counters, the policy notice's marker, the locks and any temp file a killed writer left,
-then the empty ``telemetry/`` directory. ``config.yaml`` (with ``.config-cache``, its telemetry section cached, and
-the first-run marker, which holds nothing) stays:
-turning telemetry off is ``archon telemetry off``. With the record gone, consent from ``config.yaml`` records
+sent log, the delivery counters, the policy notice's marker, the consent cache, the locks and any temp file a
+killed writer left, then the empty ``telemetry/`` directory. ``config.yaml`` (with ``.config-cache``, its
+telemetry section cached, and the first-run marker, which holds nothing) stays: turning telemetry off is
+``archon telemetry off``. With the record gone, consent from ``config.yaml`` records
 nothing until ``archon telemetry on`` is run again.
 
 The id goes first and the record next, so a command still running records nothing more under the old id (it
@@ -67,7 +67,13 @@ def reset_telemetry(paths: ArchonPaths, *, wait_seconds: float = FLUSH_DEADLINE_
     try:
         pending = Outbox(paths).clear()
         local = LocalEvents(paths).clear()
-        for path in (paths.sent_log, paths.telemetry_state, paths.policy_notice, paths.state_lock):
+        for path in (
+            paths.sent_log,
+            paths.telemetry_state,
+            paths.policy_notice,
+            paths.prepared_events,
+            paths.state_lock,
+        ):
             _remove(path)
         for directory in (paths.outbox, paths.outbox_inflight, paths.local_events, paths.telemetry_dir):
             _remove_temp_files(directory)

@@ -15,7 +15,7 @@ from archon.config import ConfigState, read_config
 from archon.paths import ArchonPaths
 from archon.private_files import untrusted_home
 from archon.runtime import Runtime
-from archon.telemetry.consent import Consent, ConsentSource, resolve_consent
+from archon.telemetry.consent import Consent, resolve_consent
 from archon.telemetry.consent_record import RecordState, read_consent_record
 from archon.telemetry.consented_policy import Addition, ConsentedPolicy
 from archon.telemetry.identity import Identity, read_identity
@@ -78,7 +78,7 @@ class TelemetryStatus:
     @property
     def needs_record(self) -> bool:
         """Whether what is recorded depends on the consent record (consent from config.yaml)."""
-        return self.consent.enabled and self.consent.source is ConsentSource.CONFIG
+        return self.consent.enabled and self.consent.source == "config"
 
     @property
     def not_sending_because(self) -> NotSending | None:
@@ -127,7 +127,7 @@ def telemetry_status(*, runtime: Runtime, paths: ArchonPaths, build: BuildInfo) 
     record = read_consent_record(paths) if trusted else RecordState(None)
     policy = build_policy()
     additions: tuple[Addition, ...] = ()
-    if consent.enabled and consent.source is ConsentSource.CONFIG and record.record is not None:
+    if consent.enabled and consent.source == "config" and record.record is not None:
         additions = tuple(ConsentedPolicy(build=policy, consented=record.record.policy).additions)
     return TelemetryStatus(
         consent=consent,

@@ -11,7 +11,6 @@ them: what the platform reports is matched against a list, never passed on (on W
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Collection, Mapping
 from types import TracebackType
 from typing import Literal, NewType, get_args
@@ -91,11 +90,21 @@ _ARCHITECTURES: Mapping[str, Arch] = {
 """What systems report (``platform.machine()``, lowercased) for each :data:`Arch`."""
 
 _PACKAGE = "archon"
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+_COMMAND_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+# Plain string checks, no regular expressions: a recording run names its command with these, and compiling a
+# pattern costs more than the rest of that.
 
 
 def _is_identifier(name: str) -> bool:
-    return _IDENTIFIER.fullmatch(name) is not None
+    """``[A-Za-z_][A-Za-z0-9_]{0,79}``."""
+    return len(name) <= 80 and name.isascii() and name.isidentifier()
+
+
+def _is_command_word(name: str) -> bool:
+    """``[a-z][a-z0-9-]{0,39}``."""
+    return 0 < len(name) <= 40 and "a" <= name[0] <= "z" and _COMMAND_CHARACTERS.issuperset(name)
 
 
 def command_name(name: str, known: Collection[str]) -> SafeName:
@@ -106,10 +115,6 @@ def command_name(name: str, known: Collection[str]) -> SafeName:
     if name in known and _is_command_word(name):
         return SafeName(name)
     return SafeName(USER_DEFINED)
-
-
-def _is_command_word(name: str) -> bool:
-    return re.fullmatch(r"[a-z][a-z0-9-]{0,39}", name) is not None
 
 
 def workflow_name(name: str, *, bundled: bool) -> SafeName:

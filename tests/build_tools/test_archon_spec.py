@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEY
-from tests.support.binary import FROZEN_COMMIT, FROZEN_VERSION, FrozenArchon, pyz_modules
+from tests.support.binary import FROZEN_COMMIT, FROZEN_VERSION, FrozenArchon, bundled_modules
 from tests.support.ingest import IngestServer
 
 pytestmark = pytest.mark.slow
@@ -35,10 +35,10 @@ def test_the_binary_reports_a_binary_build_and_the_embedded_values(frozen_archon
     assert flag.stdout == result.stdout
 
 
-def test_the_generated_module_replaced_the_committed_one_in_the_archive(
+def test_the_generated_module_replaced_the_committed_one_in_the_bundle(
     frozen_archon: FrozenArchon, session_ingest: IngestServer
 ) -> None:
-    code = pyz_modules(frozen_archon.executable).extract("archon.bundled_build")
+    code = bundled_modules(frozen_archon.executable).extract("archon.bundled_build")
     namespace: dict[str, object] = {}
     exec(code, namespace)  # noqa: S102 - the module this very build generated from literals
     assert {key: value for key, value in namespace.items() if key.startswith("BUNDLED_")} == {
@@ -55,7 +55,7 @@ def test_the_generated_module_replaced_the_committed_one_in_the_archive(
 
 def test_posthog_and_every_archon_module_are_bundled(frozen_archon: FrozenArchon) -> None:
     """posthog is imported lazily (only by the flusher), so analysis alone could miss it; the spec lists it."""
-    names = set(pyz_modules(frozen_archon.executable).toc)
+    names = set(bundled_modules(frozen_archon.executable).toc)
     package = frozen_archon.source / "archon"
     expected = {
         ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")

@@ -14,7 +14,7 @@ import pytest
 
 from archon.cli.app import _invoke
 from archon.cli.context import Application
-from archon.cli.invocation import CommandPath
+from archon.cli.recording import Recording
 from archon.cli.signals import sigterm_raises
 from archon.config import ConfigState
 from archon.exit_codes import INTERRUPTED, TERMINATED
@@ -23,8 +23,6 @@ from archon.runtime import Runtime
 from archon.telemetry.consent import resolve_consent
 from archon.telemetry.outbox.event_file import StoredEvent
 from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.recorder import Recorder
-from archon.telemetry.schema import SafeName
 from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.cli.conftest import KEYED_BUILD, FlusherProbe, Invoke
 
@@ -162,17 +160,14 @@ def test_telemetry_failures_never_change_the_outcome(invoke: Invoke, paths: Arch
 # -- the single error -> exit code place, with telemetry ------------------------------------------------------
 
 
-def _debug_application(isolation: Path) -> tuple[Application, list[StoredEvent]]:
-    shown: list[StoredEvent] = []
+def _debug_application(isolation: Path) -> tuple[Application, Recording]:
+    """A run of `archon workflow run` with ARCHON_TELEMETRY_DEBUG: its events are printed to stderr."""
     runtime = Runtime(env={"ARCHON_TELEMETRY_DEBUG": "1"}, home=isolation, cwd=isolation)
     consent = resolve_consent(runtime.env, lambda: ConfigState(path=isolation / "config.yaml", exists=False))
-    recorder = Recorder(
-        runtime=runtime, paths=ArchonPaths(isolation), build=KEYED_BUILD, consent=consent, show=shown.append
-    )
-    return Application(runtime=runtime, build=KEYED_BUILD, telemetry=recorder), shown
-
-
-PATH = CommandPath(command=SafeName("workflow"), subcommand=SafeName("run"))
+    application = Application(runtime=runtime, build=KEYED_BUILD)
+    recording = Recording(application, consent, argv=["workflow", "run"], root=None)
+    recording.name("workflow", "run")
+    return application, recording
 
 
 def _crash_in_archon() -> object:
@@ -183,8 +178,10 @@ def _crash_in_archon() -> object:
 
 
 def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, shown = _debug_application(isolation)
-    assert _invoke(_crash_in_archon, application, PATH) == 1
+    application, recording = _debug_application(isolation)
+    assert _invoke(_crash_in_archon, application, recording) == 1
+    stderr = capsys.readouterr().err
+    shown = _debug_events(stderr)
     errors = [e for e in shown if e["event"] == "error.uncaught"]
     assert len(errors) == 1
     assert {k: errors[0]["properties"][k] for k in ("error_class", "where")} == {
@@ -192,21 +189,21 @@ def test_uncaught_error_is_recorded_without_its_message(isolation: Path, capsys:
         "where": "set_config_value",
     }
     assert "example.com" not in json.dumps(shown)
-    assert "unexpected internal error (ValueError)" in capsys.readouterr().err
+    assert "unexpected internal error (ValueError)" in stderr
 
 
 def test_keyboard_interrupt_exits_130(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, _ = _debug_application(isolation)
+    application, recording = _debug_application(isolation)
 
     def interrupted() -> object:
         raise KeyboardInterrupt
 
-    assert _invoke(interrupted, application, PATH) == INTERRUPTED
+    assert _invoke(interrupted, application, recording) == INTERRUPTED
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
 def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    application, _ = _debug_application(isolation)
+    application, recording = _debug_application(isolation)
 
     def terminated() -> object:
         os.kill(os.getpid(), signal.SIGTERM)
@@ -215,7 +212,7 @@ def test_sigterm_exits_143(isolation: Path, capsys: pytest.CaptureFixture[str]) 
 
     before = signal.getsignal(signal.SIGTERM)
     with sigterm_raises():
-        assert _invoke(terminated, application, PATH) == TERMINATED
+        assert _invoke(terminated, application, recording) == TERMINATED
     assert signal.getsignal(signal.SIGTERM) == before
 
 
@@ -246,7 +243,7 @@ def test_an_opt_out_in_the_environment_never_reads_config_yaml(
     def never(where: object) -> ConfigState:
         raise AssertionError(f"{where} was read although the environment decides")
 
-    monkeypatch.setattr("archon.cli.app.read_telemetry_config", never)
+    monkeypatch.setattr("archon.config_cache.read_telemetry_config", never)
     monkeypatch.setattr("archon.config_cache.read_config", never)
     result = invoke("version", env=env, build=KEYED_BUILD)
     assert result.exit_code == 0, result.stderr

@@ -503,3 +503,20 @@ def test_on_refuses_a_telemetry_directory_others_may_write(invoke: Invoke, paths
     assert f"{paths.telemetry_dir} is writable by other users" in result.stderr
     assert not paths.config.exists()
     assert not paths.telemetry_id.exists()
+
+
+@pytest.mark.parametrize("command", [("clear",), ("off",), ("local",)])
+def test_the_prepared_events_go_with_the_id_or_the_consent_they_were_made_for(
+    invoke: Invoke, paths: ArchonPaths, command: tuple[str, ...]
+) -> None:
+    """They hold the anonymous id: once it is deleted (or consent withdrawn), no file of archon's keeps it but the
+    log of what was already sent, which inspect shows (docs/telemetry.md)."""
+    invoke("telemetry", "on", build=KEYED_BUILD)
+    invoke("version", build=KEYED_BUILD)  # the long way, which prepares the next runs' events
+    old_id = paths.telemetry_id.read_text(encoding="ascii").strip()
+    assert old_id in paths.prepared_events.read_text(encoding="utf-8")
+    invoke("telemetry", *command, build=KEYED_BUILD)
+    assert not paths.prepared_events.exists()
+    if command == ("clear",):
+        holding = [p.name for p in paths.home.rglob("*") if p.is_file() and old_id in p.read_text(errors="replace")]
+        assert holding == []  # nothing was sent in this test

@@ -15,7 +15,7 @@ from archon.cli.telemetry_words import (
     first_run_notice,
     policy_notice,
 )
-from archon.config import ConfigProblem, ConfigState
+from archon.config import ConfigState
 from archon.telemetry.consent import Consent, resolve_consent
 from archon.telemetry.consent_record import RecordState, new_consent_record
 from archon.telemetry.consented_policy import Addition
@@ -57,7 +57,7 @@ def test_explanations(env: dict[str, str], config: ConfigState, expected: str) -
 
 def test_every_rule_has_an_explanation_that_starts_with_the_decision() -> None:
     for env in ({}, {"DO_NOT_TRACK": "1"}, {"ARCHON_TELEMETRY_DISABLED": "x"}, {"ARCHON_TELEMETRY": "on"}):
-        for config in (UNSET, ON_IN_CONFIG, ConfigState(path=CONFIG, exists=True, problem=ConfigProblem.NOT_UTF8)):
+        for config in (UNSET, ON_IN_CONFIG, ConfigState(path=CONFIG, exists=True, problem="not-utf-8")):
             consent = _consent(env, config)
             assert consent_explanation(consent, config).startswith("on: " if consent.enabled else "off: ")
 
@@ -69,7 +69,7 @@ def test_unknown_switch_value_is_named_in_the_problem() -> None:
 
 
 def test_a_broken_config_is_described() -> None:
-    broken = ConfigState(path=CONFIG, exists=True, problem=ConfigProblem.INVALID_YAML, detail="found a tab")
+    broken = ConfigState(path=CONFIG, exists=True, problem="invalid-yaml", detail="found a tab")
     problem = consent_problem(_consent({}, broken))
     assert problem == f"config.yaml could not be read: {CONFIG} is not valid YAML (found a tab)"
 

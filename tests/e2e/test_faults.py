@@ -428,3 +428,86 @@ def test_a_garbage_telemetry_id_is_never_sent(
         assert str(uuid.UUID(str(event["distinct_id"]))) == event["distinct_id"]
     assert b"not-a-uuid" not in b"".join(request.raw_body for request in session_ingest.snapshot())
     assert not is_locked(ArchonPaths(home).flush_lock)
+
+
+# -- a command killed right after it records ----------------------------------------------------------------------
+
+_KILLED_RIGHT_AFTER = """
+import os, signal, sys
+from archon.cli import recording
+from archon.cli.app import main
+from archon.telemetry.schema import SafeName, WorkflowRunStarted
+
+after = sys.argv[1]
+named, ended = recording.Recording.name, recording.Recording.ended
+
+
+def name(self, command, subcommand):
+    named(self, command, subcommand)  # records cli.command_invoked: from here on it must never be lost
+    if after == "event":
+        self.telemetry.record(WorkflowRunStarted(workflow_name=SafeName("user-defined"), node_count=1,
+                                                 provider="none", is_cli_invoked=True))
+    if after in ("invoked", "event"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def end(self, **facts):
+    ended(self, **facts)  # records cli.command_completed
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+recording.Recording.name = name
+if after == "completed":
+    recording.Recording.ended = end
+sys.argv = ["archon", "version"]
+main()
+"""
+
+
+KILLED_AFTER = {
+    "invoked": ["cli.command_invoked"],
+    "event": ["cli.command_invoked", "workflow.run_started"],
+    "completed": ["cli.command_invoked", "cli.command_completed"],
+}
+
+
+@pytest.mark.parametrize("way_and_after", [(way, after) for way in ("prepared", "long way") for after in KILLED_AFTER])
+def test_a_command_killed_right_after_it_records_loses_nothing(
+    keyed_archon: InstalledArchon,
+    session_ingest: IngestServer,
+    home: Path,
+    workdir: Path,
+    way_and_after: tuple[str, str],
+) -> None:
+    """ "Right after" is the moment the call that records an event has returned: SIGKILL then, and the event is in
+    the outbox (a whole file, never a part of one), and the next command's flusher sends it, once."""
+    way, after = way_and_after
+    opt_in(keyed_archon, workdir)
+    session_ingest.reset("ok")
+    assert run(keyed_archon, workdir, "version").returncode == 0  # the first run: the long way, which prepares
+    settle(home, workdir)
+    session_ingest.reset("ok")
+    if way == "long way":
+        (home / "telemetry" / ".prepared-events").unlink()
+
+    killed = subprocess.run(
+        [str(keyed_archon.python), "-P", "-c", _KILLED_RIGHT_AFTER, after],
+        env={**os.environ, "ARCHON_HOME": str(home)},
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    expected = KILLED_AFTER[after]
+    stored = Outbox(ArchonPaths(home)).pending()
+    assert [event["event"] for event in stored] == expected
+    assert not [name for name in os.listdir(ArchonPaths(home).outbox) if name.endswith(".tmp")]
+
+    assert run(keyed_archon, workdir, "version").returncode == 0  # its flusher sends what the killed run left
+    session_ingest.wait_for_events(len(expected) + EVENTS_PER_RUN, timeout=PATIENCE)
+    settle(home, workdir)
+    received = uuids(session_ingest.events())
+    assert {event["uuid"] for event in stored} <= set(received)
+    assert set(received.values()) == {1}  # exactly once

@@ -33,8 +33,11 @@ def build_env(overrides: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """Build a wheel of the work tree into ``out_dir`` with ``overrides`` as build inputs."""
+def build_wheel(
+    out_dir: Path, overrides: Mapping[str, str], *, source: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Build a wheel of the work tree (or of another checkout, ``source``) into ``out_dir`` with ``overrides`` as
+    build inputs."""
     out_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [
@@ -45,7 +48,7 @@ def build_wheel(out_dir: Path, overrides: Mapping[str, str]) -> subprocess.Compl
             "--no-isolation",
             "--outdir",
             str(out_dir),
-            str(REPO_ROOT),
+            str(source),
         ],
         env=build_env(overrides),
         capture_output=True,

@@ -7,6 +7,7 @@ build takes most of a minute); the telemetry end-to-end tests reuse that binary.
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -22,9 +23,10 @@ __all__ = [
     "FROZEN_COMMIT",
     "FROZEN_TAG",
     "FROZEN_VERSION",
+    "BundledModules",
     "FrozenArchon",
     "build_frozen_archon",
-    "pyz_modules",
+    "bundled_modules",
     "run_build_script",
 ]
 
@@ -132,10 +134,24 @@ def build_frozen_archon(work: Path, *, key: str, host: str, version: str = FROZE
     )
 
 
-def pyz_modules(executable: Path) -> Any:
-    """The PYZ archive embedded in the executable (PyInstaller's own reader); ``.toc`` names every module."""
-    from PyInstaller.archive.readers import PKG_ITEM_PYZ, CArchiveReader
+class BundledModules:
+    """The Python modules the binary ships: each a ``.pyc`` under its ``_internal/`` folder (the spec builds with
+    ``noarchive``), with ``toc`` (every module's dotted name) and ``extract`` (a module's code object)."""
 
-    package = CArchiveReader(str(executable))
-    (name,) = [name for name, entry in package.toc.items() if entry[-1] == PKG_ITEM_PYZ]
-    return package.open_embedded_archive(name)
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.toc = {self._name(path) for path in folder.rglob("*.pyc") if "__pycache__" not in path.parts}
+
+    def _name(self, path: Path) -> str:
+        return ".".join(path.relative_to(self.folder).with_suffix("").parts).removesuffix(".__init__")
+
+    def extract(self, name: str) -> Any:
+        parts = name.split(".")
+        candidates = [self.folder.joinpath(*parts).with_suffix(".pyc"), self.folder.joinpath(*parts, "__init__.pyc")]
+        (path,) = [path for path in candidates if path.is_file()]
+        return marshal.loads(path.read_bytes()[16:])  # noqa: S302 - this build's own file, after its 16-byte header
+
+
+def bundled_modules(executable: Path) -> BundledModules:
+    """The modules in ``executable``'s ``_internal/`` folder (see :class:`BundledModules`)."""
+    return BundledModules(executable.parent / "_internal")

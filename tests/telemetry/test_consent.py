@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from archon.config import ConfigProblem, ConfigState, read_config
+from archon.config import ConfigState, read_config
 from archon.private_files import Distrust, Untrusted
 from archon.runtime import flag
-from archon.telemetry.consent import Consent, ConsentProblem, ConsentSource, may_record, resolve_consent
+from archon.telemetry.consent import Consent, may_record, resolve_consent
+
+if TYPE_CHECKING:
+    from archon.config import ConfigProblem
+    from archon.telemetry.consent import ConsentProblem, ConsentSource
 
 CONFIG = Path("/archon-home/config.yaml")
 
@@ -25,13 +30,12 @@ def _config(enabled: object = None, *, problem: ConfigProblem | None = None) -> 
 ON = _config(True)
 OFF = _config(False)
 UNSET = _config()
-BROKEN = _config(problem=ConfigProblem.INVALID_YAML)
-DEFAULT, FROM_CONFIG = ConsentSource.DEFAULT, ConsentSource.CONFIG
-DNT, DISABLED, SWITCH = (
-    ConsentSource.DO_NOT_TRACK,
-    ConsentSource.ARCHON_TELEMETRY_DISABLED,
-    ConsentSource.ARCHON_TELEMETRY,
-)
+BROKEN = _config(problem="invalid-yaml")
+DEFAULT: ConsentSource = "default"
+FROM_CONFIG: ConsentSource = "config"
+DNT: ConsentSource = "DO_NOT_TRACK"
+DISABLED: ConsentSource = "ARCHON_TELEMETRY_DISABLED"
+SWITCH: ConsentSource = "ARCHON_TELEMETRY"
 
 # (env, config, enabled, source, has_problem)
 TABLE: list[tuple[dict[str, str], ConfigState, bool, ConsentSource, bool]] = [
@@ -110,14 +114,14 @@ def test_an_unknown_switch_value_is_kept_for_the_problem_report() -> None:
     consent = resolve_consent({"ARCHON_TELEMETRY": "sometimes"}, _never_read)
     assert (consent.enabled, consent.problem, consent.value) == (
         False,
-        ConsentProblem.VALUE_NOT_UNDERSTOOD,
+        "value-not-understood",
         "sometimes",
     )
 
 
 def test_a_non_boolean_setting_is_reported_as_not_understood() -> None:
     consent = resolve_consent({}, lambda: _config("yes"))
-    assert (consent.problem, consent.value) == (ConsentProblem.VALUE_NOT_UNDERSTOOD, "'yes'")
+    assert (consent.problem, consent.value) == ("value-not-understood", "'yes'")
 
 
 def test_malformed_config_file_resolves_off_and_says_why(tmp_path: Path) -> None:
@@ -125,9 +129,9 @@ def test_malformed_config_file_resolves_off_and_says_why(tmp_path: Path) -> None
     path.write_text("telemetry: {enabled: true\n", encoding="utf-8")
     consent = resolve_consent({}, lambda: read_config(path))
     assert not consent.enabled
-    assert consent.problem is ConsentProblem.CONFIG_UNUSABLE
+    assert consent.problem == "config-unusable"
     assert consent.config is not None
-    assert consent.config.problem is ConfigProblem.INVALID_YAML
+    assert consent.config.problem == "invalid-yaml"
 
 
 def test_config_written_true_resolves_on(tmp_path: Path) -> None:
@@ -164,9 +168,9 @@ LOCAL_TABLE: list[tuple[dict[str, str], ConfigState, bool, bool, ConsentSource, 
     ({}, _local(False), False, False, FROM_CONFIG, None),
     ({}, _local(False, enabled=True), False, True, FROM_CONFIG, None),
     # an older archon's `telemetry on` after `telemetry local`: local-only, which never sends, still decides
-    ({}, _local(True, enabled=True), True, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_WINS),
-    ({}, _local("yes"), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
-    ({}, _local("yes", enabled=True), False, False, FROM_CONFIG, ConsentProblem.LOCAL_ONLY_NOT_UNDERSTOOD),
+    ({}, _local(True, enabled=True), True, False, FROM_CONFIG, "local-only-wins"),
+    ({}, _local("yes"), False, False, FROM_CONFIG, "local-only-not-understood"),
+    ({}, _local("yes", enabled=True), False, False, FROM_CONFIG, "local-only-not-understood"),
     # the environment still decides first
     ({"DO_NOT_TRACK": "1"}, _local(True), False, False, DNT, None),
     ({"ARCHON_TELEMETRY_DISABLED": "1"}, _local(True), False, False, DISABLED, None),
@@ -218,15 +222,15 @@ def test_a_home_someone_else_controls_means_off_whatever_says_on(env: dict[str, 
     consent = resolve_consent(env, _never_read, home_trust=_untrusted)
     assert (consent.enabled, consent.source, consent.problem) == (
         False,
-        ConsentSource.ARCHON_HOME,
-        ConsentProblem.UNTRUSTED_HOME,
+        "archon-home",
+        "untrusted-home",
     )
     assert consent.untrusted == UNTRUSTED
 
 
 def test_a_home_of_ones_own_changes_nothing() -> None:
     consent = resolve_consent({}, lambda: ON, home_trust=lambda: None)
-    assert (consent.enabled, consent.source, consent.untrusted) == (True, ConsentSource.CONFIG, None)
+    assert (consent.enabled, consent.source, consent.untrusted) == (True, "config", None)
 
 
 @pytest.mark.parametrize(
@@ -235,4 +239,4 @@ def test_a_home_of_ones_own_changes_nothing() -> None:
 def test_do_not_track_is_read_by_the_one_boolean_parser(value: str) -> None:
     """DO_NOT_TRACK keeps telemetry off unless ``archon.runtime.flag`` reads it as false: no second word list."""
     consent = resolve_consent({"DO_NOT_TRACK": value}, lambda: ON)
-    assert (consent.source is DNT) == (flag(value) is not False)
+    assert (consent.source == DNT) == (flag(value) is not False)

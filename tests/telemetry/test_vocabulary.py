@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archon.cli.signals import Terminated
 from archon.config import set_config_value
 from archon.errors import ArchonError, ConfigError, UsageError
 from archon.private_files import write_atomic
 from archon.telemetry.vocabulary import (
+    _is_command_word,
+    _is_identifier,
     command_name,
     cpu_architecture,
     error_class,
@@ -129,6 +134,12 @@ def test_where_skips_library_frames_below_archons_own(tmp_path: Path) -> None:
         write_atomic(blocker / "sub" / "file", b"x")  # pathlib raises, deep inside the standard library
     assert info.value.__traceback__ is not None
     assert where(info.value) == "ensure_private_dir"
+
+
+@given(st.text(max_size=90))
+def test_the_name_checks_are_the_patterns_they_state(name: str) -> None:
+    assert _is_identifier(name) == (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,79}", name) is not None)
+    assert _is_command_word(name) == (re.fullmatch(r"[a-z][a-z0-9-]{0,39}", name) is not None)
 
 
 # -- what the platform reports is matched against a list, never passed on (issue 19, item 6) -------------------

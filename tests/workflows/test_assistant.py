@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archon.config import ConfigProblem, ConfigState
+from archon.config import ConfigState
 from archon.workflows.assistant import choose_assistant
 
 
@@ -19,5 +19,5 @@ def test_a_config_that_cannot_say_falls_back_to_claude_and_says_why_as_data(tmp_
     path = tmp_path / "config.yaml"
     weird = choose_assistant(None, ConfigState(path=path, exists=True, data={"defaultAssistant": "gpt"}))
     assert (weird.provider, weird.fallback) == ("claude", "unknown-assistant")
-    broken = choose_assistant(None, ConfigState(path=path, exists=True, problem=ConfigProblem.INVALID_YAML))
+    broken = choose_assistant(None, ConfigState(path=path, exists=True, problem="invalid-yaml"))
     assert (broken.provider, broken.fallback) == ("claude", "unreadable-config")

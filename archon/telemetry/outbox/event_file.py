@@ -10,14 +10,18 @@ the name lets the outbox enforce its byte bound from a directory listing alone.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from archon.private_files import read_regular_file
-from archon.telemetry.schema import PropertyValue
+from archon.value import Value
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from archon.telemetry.schema import PropertyValue
 
 __all__ = [
     "Entry",
@@ -25,7 +29,9 @@ __all__ = [
     "decode_event",
     "encode_event",
     "event_file_name",
+    "json_value",
     "list_entries",
+    "measure",
     "read_event_file",
     "read_events",
 ]
@@ -34,27 +40,37 @@ EVENT_FILE_SIZE_LIMIT = 64 * 1024
 """An event file larger than this is not read (events take a few hundred bytes)."""
 
 
-class StoredEvent(TypedDict):
-    """One event as stored, shown by ``inspect`` and sent, in PostHog's capture format."""
+if TYPE_CHECKING:
 
-    event: str
-    distinct_id: str
-    uuid: str
-    timestamp: str
-    properties: dict[str, PropertyValue]
+    class StoredEvent(TypedDict):
+        """One event as stored, shown by ``inspect`` and sent, in PostHog's capture format."""
+
+        event: str
+        distinct_id: str
+        uuid: str
+        timestamp: str
+        properties: dict[str, PropertyValue]
+
+else:  # at run time a TypedDict is a plain dict; making the class would cost every recording run ~0.1 ms
+    StoredEvent = dict
 
 
 _HEX = frozenset("0123456789abcdef")
-_UUID_GROUPS = (8, 4, 4, 4, 12)
 _TIME_DIGITS = 20
 _SUFFIX = ".json"
 
 
 def _is_canonical_uuid(text: str) -> bool:
-    """``8-4-4-4-12`` lowercase hex groups (what ``str(uuid.UUID(...))`` gives). Plain string checks: this runs
-    for every event file a listing sees, and compiling a regular expression costs more than the rest of it."""
-    groups = text.split("-")
-    return tuple(map(len, groups)) == _UUID_GROUPS and all(_HEX.issuperset(group) for group in groups)
+    """``8-4-4-4-12`` lowercase hex groups (what ``str(uuid.UUID(...))`` gives). Plain string checks, each one call
+    into C: this runs for every event file a listing sees (a regular expression costs more to compile than the rest
+    of it, and a loop over the groups three times as much as this; tests/telemetry/outbox/test_event_file.py
+    holds it to the pattern)."""
+    return (
+        len(text) == 36
+        and text[8] == text[13] == text[18] == text[23] == "-"
+        and text.count("-") == 4
+        and _HEX.issuperset(text.replace("-", ""))
+    )
 
 
 def event_file_name(*, time_ns: int, event_uuid: str, size: int) -> str:
@@ -77,12 +93,44 @@ def _size_of(name: str) -> int | None:
     return int(size)
 
 
+_JSON_ESCAPES = str.maketrans(
+    {
+        **{chr(code): f"\\u{code:04x}" for code in range(0x20)},
+        "\\": "\\\\",
+        '"': '\\"',
+        "\b": "\\b",
+        "\f": "\\f",
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+    }
+)
+
+
+def json_value(value: object) -> str:
+    """``value`` (text, a number, a boolean, or a flat mapping of them) as ``json.dumps`` writes it here."""
+    if isinstance(value, str):
+        return f'"{value.translate(_JSON_ESCAPES)}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json_value(key)}:{json_value(item)}" for key, item in value.items()) + "}"
+    raise TypeError(f"not an event's value: {type(value).__name__}")
+
+
 def encode_event(event: StoredEvent) -> bytes:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The bytes of an event file: exactly ``json.dumps(event, separators=(",", ":"), ensure_ascii=False)`` in
+    UTF-8 (tests/telemetry/outbox/test_event_file.py holds it to that), written without the ``json`` package, which
+    would cost every recording run more than the rest of recording (docs/performance.md, "Recording")."""
+    return json_value(event).encode("utf-8")
 
 
 def decode_event(raw: bytes) -> StoredEvent | None:
     """A stored event, or None if ``raw`` is not one (truncated, garbage, wrong shape)."""
+    import json  # startup time: only what reads events (inspect, status, the flusher) needs the parser
+
     try:
         data: Any = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -105,11 +153,15 @@ def decode_event(raw: bytes) -> StoredEvent | None:
     )
 
 
-class Entry(NamedTuple):
-    """One event file's name, parsed. Ordered by recording time (the name starts with it)."""
+class Entry(Value):
+    """One event file's name, parsed. Its ``name`` orders entries by recording time (the name starts with it)."""
 
     name: str
     size: int
+
+
+def _by_name(entry: Entry) -> str:
+    return entry.name
 
 
 def list_entries(directory: Path) -> list[Entry]:
@@ -123,8 +175,24 @@ def list_entries(directory: Path) -> list[Entry]:
         size = _size_of(name)
         if size is not None:
             entries.append(Entry(name, size))
-    entries.sort()  # zero-padded time first: name order is recording order
+    entries.sort(key=_by_name)  # zero-padded time first: name order is recording order
     return entries
+
+
+def measure(directory: Path) -> tuple[int, int]:
+    """How many event files ``directory`` holds, and their bytes (from their names; a missing directory is
+    empty). What :func:`list_entries` sees, without building a list of them."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0, 0
+    count = size = 0
+    for name in names:
+        found = _size_of(name)
+        if found is not None:
+            count += 1
+            size += found
+    return count, size
 
 
 def read_event_file(path: Path) -> bytes:

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from archon.paths import ArchonPaths
 from archon.private_files import ensure_private_dir, write_atomic
+from archon.telemetry.outbox import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name, list_entries, read_events
-from archon.telemetry.outbox.store import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, drop_oldest
+from archon.telemetry.outbox.store import drop_oldest
 
 __all__ = ["LOCAL_DISTINCT_ID", "LocalEvents"]
 
@@ -52,8 +53,8 @@ class LocalEvents:
         write_atomic(self._directory / name, data, durable=False, make_parents=False)
         events, size = self._headroom
         self._headroom = (events - 1, size - len(data))
-        if min(self._headroom) < 0:
-            self._headroom = self._trim()
+        if events - 1 < self.max_events // TRIM_FRACTION or size - len(data) < self.max_bytes // TRIM_FRACTION:
+            self._headroom = self._trim()  # near the bound: look again (see the outbox's store)
 
     def _trim(self) -> tuple[int, int]:
         """Delete the oldest events beyond nine tenths of the bound; the headroom left."""

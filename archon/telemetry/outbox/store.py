@@ -19,41 +19,36 @@ Why one file per event:
   (:mod:`~archon.telemetry.outbox.counters`), which ``telemetry status`` shows.
 
 Appending costs one small write and one rename; the listing to enforce the bound happens on an instance's
-first append and again only when that instance could have reached the bound.
+first append and again only when that instance could be within the last tenth of the bound, where it happens on
+every append, so that concurrent appenders, each of which knows only its own appends since it last looked, still
+leave the outbox within its bound when the last of them is done.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from archon.paths import ArchonPaths
-from archon.private_files import TEMP_SUFFIX, RefusedFile, ensure_private_dir, write_atomic
+from archon.private_files import ensure_private_dir, write_atomic
+from archon.telemetry.outbox import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, TRIM_FRACTION
 from archon.telemetry.outbox.event_file import (
     Entry,
     StoredEvent,
-    decode_event,
     encode_event,
     event_file_name,
     list_entries,
-    read_event_file,
+    measure,
     read_events,
 )
 
 if TYPE_CHECKING:
     from archon.telemetry.outbox.counters import DeliveryCounters
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "Claim", "Outbox", "drop_oldest"]
-
-DEFAULT_MAX_EVENTS = 1000
-DEFAULT_MAX_BYTES = 1024 * 1024
-TRIM_FRACTION = 10
-"""A full outbox drops its oldest tenth at once (one listing and one state write per ~100 appends, not each)."""
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_EVENTS", "TRIM_FRACTION", "Outbox", "drop_oldest"]
 
 
 def drop_oldest(
@@ -79,17 +74,6 @@ def drop_oldest(
     return dropped, count, size
 
 
-class Claim(NamedTuple):
-    """Records a flusher took out of the outbox: their in-flight paths and the events they hold."""
-
-    items: tuple[tuple[Path, StoredEvent], ...]
-    corrupt: int = 0
-
-    @property
-    def events(self) -> list[StoredEvent]:
-        return [event for _, event in self.items]
-
-
 class Outbox:
     """Events recorded and not yet accepted by the server. Safe to use from many processes at once."""
 
@@ -110,6 +94,10 @@ class Outbox:
         self._dir_ready = False
         self._headroom_events = 0
         self._headroom_bytes = 0
+        # Within the last tenth of the bound, every append looks again: other processes may have appended since
+        # this one last looked, and the last to append then trims what all of them added.
+        self._slack_events = max_events // TRIM_FRACTION
+        self._slack_bytes = max_bytes // TRIM_FRACTION
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -126,7 +114,7 @@ class Outbox:
         write_atomic(directory / name, data, durable=False, make_parents=False)
         self._headroom_events -= 1
         self._headroom_bytes -= len(data)
-        if self._headroom_events < 0 or self._headroom_bytes < 0:
+        if self._headroom_events < self._slack_events or self._headroom_bytes < self._slack_bytes:
             self.enforce_bound()
 
     def enforce_bound(self) -> int:
@@ -134,7 +122,7 @@ class Outbox:
 
         Claimed (in-flight) records count toward the bound but are never dropped here.
         """
-        _, count, size = self._measure()
+        count, size = self._count()
         dropped = 0
         if self._over(count, size):
             outcome = self._drop_excess()
@@ -145,6 +133,12 @@ class Outbox:
         self._headroom_events = self.max_events - count
         self._headroom_bytes = self.max_bytes - size
         return dropped
+
+    def _count(self) -> tuple[int, int]:
+        """Events and bytes, waiting and claimed."""
+        waiting, waiting_size = measure(self.paths.outbox)
+        claimed, claimed_size = measure(self.paths.outbox_inflight)
+        return waiting + claimed, waiting_size + claimed_size
 
     def _measure(self) -> tuple[list[Entry], int, int]:
         waiting = list_entries(self.paths.outbox)
@@ -159,6 +153,8 @@ class Outbox:
     def _drop_excess(self) -> tuple[int, int, int] | None:
         """Under state.lock, list again and drop the oldest: concurrent trims never double-drop."""
         # Only a full outbox gets here: appending never loads the counters (a dataclass, json, the lock).
+        from dataclasses import replace
+
         from archon.telemetry.outbox.counters import update_counters
 
         outcome = (0, 0, 0)
@@ -181,7 +177,7 @@ class Outbox:
     def _all_entries(self) -> list[tuple[Path, Entry]]:
         found = [(self.paths.outbox_inflight, e) for e in list_entries(self.paths.outbox_inflight)]
         found += [(self.paths.outbox, e) for e in list_entries(self.paths.outbox)]
-        found.sort(key=lambda item: item[1])
+        found.sort(key=lambda item: item[1].name)
         return found
 
     def pending(self) -> list[StoredEvent]:
@@ -189,7 +185,7 @@ class Outbox:
         return list(read_events(directory / entry.name for directory, entry in self._all_entries()))
 
     def pending_count(self) -> int:
-        return len(list_entries(self.paths.outbox)) + len(list_entries(self.paths.outbox_inflight))
+        return self._count()[0]
 
     def dropped_count(self) -> int:
         """Events that will never be sent: dropped for the bound, rejected by the server, or unreadable."""
@@ -198,75 +194,6 @@ class Outbox:
         return read_counters(self.paths.telemetry_state).dropped
 
     # -- deleting --------------------------------------------------------------------------------------------
-
-    def claim(self, limit: int) -> Claim:
-        """Move up to ``limit`` of the oldest waiting records into ``inflight/`` and read them.
-
-        Only the flusher calls this, while it holds the flush lock. Unreadable records are deleted and counted.
-        """
-        ensure_private_dir(self.paths.outbox_inflight)
-        items: list[tuple[Path, StoredEvent]] = []
-        corrupt = 0
-        for entry in list_entries(self.paths.outbox)[:limit]:
-            target = self.paths.outbox_inflight / entry.name
-            try:
-                os.replace(self.paths.outbox / entry.name, target)
-                raw = read_event_file(target)
-            except RefusedFile:  # a FIFO, a symlink or a huge file under an event's name: never an event
-                raw = b""
-            except OSError:  # dropped for the bound or cleared meanwhile, or (Windows) open elsewhere: next time
-                continue
-            event = decode_event(raw)
-            if event is None:
-                with contextlib.suppress(FileNotFoundError):
-                    target.unlink()
-                corrupt += 1
-            else:
-                items.append((target, event))
-        return Claim(items=tuple(items), corrupt=corrupt)
-
-    def still_claimed(self, claim: Claim) -> bool:
-        """Whether every record of ``claim`` is still in ``inflight/`` (``clear()`` deletes them)."""
-        return all(path.exists() for path, _ in claim.items)
-
-    def acknowledge(self, claim: Claim) -> None:
-        """Delete claimed records: the server accepted them, or rejected them for good."""
-        for path, _ in claim.items:
-            with contextlib.suppress(OSError):  # at worst it is sent again, with the same uuid
-                path.unlink()
-
-    def unclaim(self, claim: Claim) -> None:
-        """Put claimed records back, unchanged (same name, same uuid), for a later attempt."""
-        for path, _ in claim.items:
-            with contextlib.suppress(FileNotFoundError):  # cleared by `telemetry off` meanwhile
-                os.replace(path, self.paths.outbox / path.name)
-
-    def reclaim_orphans(self) -> int:
-        """Move records a dead flusher had claimed back into the outbox. Call only while holding the flush lock."""
-        moved = 0
-        for entry in list_entries(self.paths.outbox_inflight):
-            with contextlib.suppress(FileNotFoundError):
-                ensure_private_dir(self.paths.outbox)
-                os.replace(self.paths.outbox_inflight / entry.name, self.paths.outbox / entry.name)
-                moved += 1
-        return moved
-
-    def remove_stale_temp_files(self, *, older_than_seconds: float, now: float) -> int:
-        """Delete temp files left by appenders that were killed mid-write."""
-        removed = 0
-        try:
-            names = os.listdir(self.paths.outbox)
-        except OSError:
-            return 0
-        for name in names:
-            if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
-                continue
-            path = self.paths.outbox / name
-            with contextlib.suppress(OSError):
-                if now - path.stat().st_mtime > older_than_seconds:
-                    path.unlink()
-                    removed += 1
-        return removed
 
     def clear(self) -> int:
         """Delete every event not yet sent (``telemetry off``); how many were deleted."""

@@ -39,6 +39,16 @@ class FlushPolicy:
     retry_after_cap_seconds: float = 600.0
     """A server's ``Retry-After`` is honoured up to this (posthog-python itself stops at 30 s)."""
     stale_temp_seconds: float = 60.0
+    linger_seconds: float = 0.0
+    """After the outbox is drained, how long the run waits (holding the flush lock) for the next command's events,
+    so that commands run back to back start no flusher of their own: 0 in the library, ``LINGER_SECONDS`` in the
+    flusher process (:mod:`~archon.telemetry.upload.process`)."""
+    linger_poll_seconds: float = 0.1
+    """How often a lingering run looks for new events (so it adds at most this to their delivery)."""
+    linger_settle_seconds: float = 0.0
+    """A lingering run that sees new events sends them once no more have come for this long (or its wait is up):
+    the command that is recording them is then most likely done, and the run's work does not take a CPU from it.
+    0 in the library, ``LINGER_SETTLE_SECONDS`` in the flusher process."""
 
     @property
     def longest_wait_seconds(self) -> float:

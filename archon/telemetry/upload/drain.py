@@ -25,9 +25,10 @@ One flusher runs at a time (``flush.lock``, an OS lock the kernel drops when its
 
    and records the attempt (when, how it ended, the status, how many were dropped as invalid) in the counters,
    which ``archon telemetry status`` shows (the limits and the schedule: :mod:`~archon.telemetry.upload.attempts`);
-5. repeats until the outbox is empty, events are held, or the time limit nears; then releases the lock and, if
-   an event arrived meanwhile (its command saw the lock held and started no flusher), takes the lock again for
-   it.
+5. repeats until the outbox is empty, events are held, or the time limit nears; then, in the flusher process,
+   lingers (``linger_seconds``, polling) for the next command's events, which that command, seeing the lock held,
+   left to this run; then releases the lock and, if an event arrived meanwhile (its command saw the lock held and
+   started no flusher), takes the lock again for it.
 
 The process around it (:mod:`archon.telemetry.upload.process`) has a hard limit (a kernel timer) that kills it
 whatever the network or the CPU scheduler does; the run's own deadline,
@@ -49,12 +50,13 @@ from archon.buildinfo import BuildInfo
 from archon.config_cache import read_telemetry_config
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
-from archon.private_files import untrusted_home
+from archon.private_files import file_signature, untrusted_home
 from archon.telemetry.consent import resolve_consent
+from archon.telemetry.outbox.claims import Claim, Claims
 from archon.telemetry.outbox.counters import DeliveryCounters, read_counters, update_counters
-from archon.telemetry.outbox.event_file import StoredEvent
+from archon.telemetry.outbox.event_file import StoredEvent, measure
 from archon.telemetry.outbox.sent_log import record_sent
-from archon.telemetry.outbox.store import Claim, Outbox
+from archon.telemetry.outbox.store import Outbox
 from archon.telemetry.schema import allowed_properties
 from archon.telemetry.upload.attempts import Attempt, FlushPolicy, after_attempt
 from archon.telemetry.upload.sender import Outcome, Sender, SendResult
@@ -115,6 +117,7 @@ class _Run:
     def __post_init__(self) -> None:
         self.deadline = self.monotonic() + self.policy.deadline_seconds
         self.outbox = Outbox(self.paths)
+        self.claims = Claims(self.paths)
 
     def remaining(self) -> float:
         return self.deadline - self.monotonic()
@@ -124,8 +127,8 @@ class _Run:
 
     def prepare(self) -> bool:
         """Housekeeping and the backoff wait; False when this run should send nothing."""
-        self.outbox.reclaim_orphans()
-        self.outbox.remove_stale_temp_files(
+        self.claims.reclaim_orphans()
+        self.claims.remove_stale_temp_files(
             older_than_seconds=self.policy.stale_temp_seconds, now=self.now().timestamp()
         )
         self.outbox.enforce_bound()
@@ -148,13 +151,32 @@ class _Run:
             intended = min(intended, (state.next_attempt_at - state.last_attempt_at).total_seconds())
         return min(wait, intended)
 
+    def linger(self) -> bool:
+        """Wait, holding the lock, for the next command's events: True once some are waiting and no more have come
+        for ``linger_settle_seconds`` (so the sending does not run beside the command still recording); False when none
+        came within ``linger_seconds``, or consent was withdrawn, the anonymous id changed (``telemetry clear``,
+        whose reset waits for this lock) or the run's time is nearly up."""
+        until = min(self.monotonic() + self.policy.linger_seconds, self.deadline - self.policy.min_request_seconds)
+        identity = file_signature(self.paths.telemetry_id)
+        waiting, settled_from = 0, self.monotonic()
+        while self.monotonic() + self.policy.linger_poll_seconds <= until:
+            self.sleep(self.policy.linger_poll_seconds)
+            if not self.allowed() or file_signature(self.paths.telemetry_id) != identity:
+                return False
+            now_waiting = measure(self.paths.outbox)[0]
+            if now_waiting != waiting:  # a command is recording: wait until it has (likely) finished
+                waiting, settled_from = now_waiting, self.monotonic()
+            if waiting and self.monotonic() - settled_from >= self.policy.linger_settle_seconds:
+                return True
+        return waiting > 0
+
     def drain(self) -> bool:
         """Send batches until the outbox is empty (True) or something stops the run (False)."""
         while self.remaining() >= self.policy.min_request_seconds:
             if not self.allowed():
                 self.report.outcome = "consent off"
                 return False
-            claim = self.outbox.claim(self.policy.batch_size)
+            claim = self.claims.claim(self.policy.batch_size)
             if claim.corrupt:
                 self._count_corrupt(claim.corrupt)
             if not claim.items:
@@ -163,7 +185,7 @@ class _Run:
             kept = [(item, within_allow_list(item[1])) for item in claim.items]
             undeclared = Claim(items=tuple(item for item, event in kept if event is None))
             if undeclared.items:  # not in this build's schema: never sent
-                self.outbox.acknowledge(undeclared)
+                self.claims.acknowledge(undeclared)
                 self._count_refused(len(undeclared.items))
             batch = [(item[0], event) for item, event in kept if event is not None]
             if batch and not self._deliver(batch):
@@ -184,7 +206,7 @@ class _Run:
             claim = Claim(items=tuple(part))
             unsent = Claim(items=tuple(item for rest in (part, *parts) for item in rest))
             if self.remaining() < self.policy.min_request_seconds:
-                self.outbox.unclaim(unsent)
+                self.claims.unclaim(unsent)
                 self.report.outcome = "deadline"
                 self._settle(attempt)
                 return False
@@ -193,12 +215,12 @@ class _Run:
                 # Last look before the network: `telemetry off` (which deletes claimed records too) or a changed
                 # config while the library was loading means this batch must not leave.
                 if not self._may_send(claim):
-                    self.outbox.unclaim(unsent)
+                    self.claims.unclaim(unsent)
                     self._settle(attempt)
                     return False
                 result = self._post(result, [event for _, event in part])
             if result.outcome is Outcome.ACCEPTED:
-                self.outbox.acknowledge(claim)
+                self.claims.acknowledge(claim)
                 with contextlib.suppress(OSError):  # delivered; losing the log line must not cause a re-send
                     record_sent(self.paths, result.sent)
                 attempt.accepted += len(part)
@@ -206,17 +228,17 @@ class _Run:
                 middle = len(part) // 2  # capture stops at the first invalid event: find it by halves
                 parts.extendleft([part[middle:], part[:middle]])
             elif result.outcome in (Outcome.INVALID, Outcome.TOO_LARGE):
-                self.outbox.acknowledge(claim)
+                self.claims.acknowledge(claim)
                 attempt.invalid += 1
                 attempt.refusal = result.status
             else:
-                self.outbox.unclaim(unsent)
+                self.claims.unclaim(unsent)
                 attempt.held, attempt.held_events = result, len(unsent.items)
                 break
         return self._settle(attempt)
 
     def _may_send(self, claim: Claim) -> bool:
-        if self.allowed() and self.outbox.still_claimed(claim):
+        if self.allowed() and self.claims.still_claimed(claim):
             return True
         self.report.outcome = "consent off"
         return False
@@ -309,6 +331,9 @@ def flush_outbox(
                 first = False
                 if not run.drain():
                     return run.report
+                while run.linger():  # the next command's events, sent by this run: that command started none
+                    if not run.drain():
+                        return run.report
             finally:
                 lock.release()
             # An event recorded while we held the lock found it busy and started no flusher: take it too.

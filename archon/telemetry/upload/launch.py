@@ -7,11 +7,11 @@ reach :func:`archon.telemetry.upload.process.main` through ``archon/__main__.py`
 
 The child is fully detached: its own session (no terminal, no signals from the user's shell), stdin, stdout
 and stderr on the null device (it can never write into the user's terminal or hold a pipe the caller waits
-on), no inherited file descriptors, and the ``POSTHOG_*`` variables removed from its environment. It runs at
-the lowest CPU priority (:mod:`~archon.telemetry.upload.process`: Linux's idle scheduling class, elsewhere a
-lower priority), so its start-up (Python, then the posthog library, about a second of CPU) only uses CPU nothing
-else wants and never slows the command that is still exiting, or the user's next one. The parent never waits for
-it; the child ends itself.
+on), no inherited file descriptors, and the ``POSTHOG_*`` variables removed from its environment. The command
+moves it to the lowest CPU priority the moment it exists (:func:`~archon.telemetry.upload.lower_priority`: Linux's
+idle scheduling class, elsewhere a lower priority; the flusher does it for itself too), so its start-up (Python,
+then archon, then the posthog library) only uses CPU nothing else wants and never slows the command that is still
+exiting, or the user's next one. The parent never waits for it; the child ends itself.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from typing import Any
 from archon.filelock import is_locked
 from archon.paths import ArchonPaths
 from archon.runtime import ENV_ARCHON_HOME, Runtime
-from archon.telemetry.outbox.store import Outbox
-from archon.telemetry.upload.process import FLUSH_ARGUMENT
+from archon.telemetry.upload import FLUSH_ARGUMENT, lower_priority
 
 __all__ = ["flusher_command", "start_flusher"]
 
@@ -47,14 +46,16 @@ def _child_env(env: Mapping[str, str], paths: ArchonPaths) -> dict[str, str]:
     return child
 
 
-def start_flusher(*, runtime: Runtime, paths: ArchonPaths) -> bool:
+def start_flusher(*, runtime: Runtime, paths: ArchonPaths, known_pending: bool = False) -> bool:
     """Start a detached flusher if events are pending and none is running. Never raises, never waits.
 
     The caller decides consent (it only calls this when telemetry is on); the flusher checks it again.
+    ``known_pending``: the caller has just recorded events, so the outbox is not listed again (if a flusher
+    took them meanwhile, it holds the lock, or the one started here finds nothing and ends).
     """
     try:
         command = flusher_command(runtime)
-        if not command or Outbox(paths).pending_count() == 0 or is_locked(paths.flush_lock):
+        if not command or is_locked(paths.flush_lock) or not (known_pending or _pending(paths)):
             return False
         _start_detached(command, env=_child_env(runtime.env, paths))
     except Exception:  # telemetry never breaks a command
@@ -62,9 +63,16 @@ def start_flusher(*, runtime: Runtime, paths: ArchonPaths) -> bool:
     return True
 
 
-def _popen_detached(command: Sequence[str], *, env: Mapping[str, str], **detach: Any) -> None:
-    """``subprocess.Popen`` with no stdio and no inherited descriptors; ``detach`` says how, per platform."""
-    subprocess.Popen(
+def _pending(paths: ArchonPaths) -> bool:
+    from archon.telemetry.outbox.store import Outbox  # only a caller that did not just record asks
+
+    return Outbox(paths).pending_count() > 0
+
+
+def _popen_detached(command: Sequence[str], *, env: Mapping[str, str], **detach: Any) -> int:
+    """``subprocess.Popen`` with no stdio and no inherited descriptors; ``detach`` says how, per platform. The
+    child's pid."""
+    return subprocess.Popen(
         list(command),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -72,7 +80,7 @@ def _popen_detached(command: Sequence[str], *, env: Mapping[str, str], **detach:
         close_fds=True,
         env=dict(env),
         **detach,
-    )
+    ).pid
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised by the Windows release build only
@@ -102,7 +110,8 @@ else:
         return found
 
     def _start_detached(command: Sequence[str], *, env: Mapping[str, str]) -> None:
-        """``posix_spawn`` in a new session: no ``Popen`` object to reap or warn about, and cheaper than fork."""
+        """``posix_spawn`` in a new session (no ``Popen`` object to reap or warn about, and cheaper than fork),
+        then the child moved to the lowest priority at once."""
         actions: list[tuple[int, ...] | tuple[int, int, str, int, int]] = [
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -110,6 +119,7 @@ else:
         ]
         actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
         try:
-            os.posix_spawn(command[0], list(command), dict(env), file_actions=actions, setsid=True)
+            pid = os.posix_spawn(command[0], list(command), dict(env), file_actions=actions, setsid=True)
         except NotImplementedError:  # a libc without POSIX_SPAWN_SETSID
-            _popen_detached(command, env=env, start_new_session=True)
+            pid = _popen_detached(command, env=env, start_new_session=True)
+        lower_priority(pid)

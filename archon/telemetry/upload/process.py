@@ -34,6 +34,8 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Final
 
+from archon.telemetry.upload import BACKGROUND_NICENESS, FLUSH_ARGUMENT, lower_priority
+
 if TYPE_CHECKING:
     from archon.buildinfo import BuildInfo
 
@@ -42,6 +44,8 @@ __all__ = [
     "EXIT_DEADLINE",
     "FLUSH_ARGUMENT",
     "FLUSH_DEADLINE_SECONDS",
+    "LINGER_SECONDS",
+    "LINGER_SETTLE_SECONDS",
     "WIND_DOWN_SECONDS",
     "end_process_group",
     "hard_limit_remaining",
@@ -49,17 +53,22 @@ __all__ = [
     "run_in_background",
 ]
 
-FLUSH_ARGUMENT: Final = "__archon-telemetry-flush__"
-"""The hidden first argument that makes ``archon`` (or ``python -m archon``) the flusher."""
-
 FLUSH_DEADLINE_SECONDS: Final = 20.0
 """The flusher process's hard limit, counted from its start."""
+
+LINGER_SECONDS: Final = 2.0
+"""How long the flusher waits, once it has sent everything, for the next command's events (the outbox is looked at
+10 times a second): commands run back to back then start no process of their own (docs/performance.md)."""
+
+LINGER_SETTLE_SECONDS: Final = 0.3
+"""A lingering flusher that sees a command's events sends them once none have come for this long: by then the
+command is most likely done (``archon version`` records its two events within ~0.15 s), so the sending does not
+take a CPU from it (docs/performance.md, "Recording")."""
 
 WIND_DOWN_SECONDS: Final = 1.0
 """How long before the process's hard limit a run stops on its own, so that normally it puts back its batch and
 records its backoff itself before the kernel ends the process."""
 
-BACKGROUND_NICENESS: Final = 10
 EXIT_DEADLINE: Final = 3
 """Exit status of a flusher ended by the fallback watchdog thread (platforms without ``setitimer``)."""
 
@@ -76,6 +85,8 @@ def main(*, build: BuildInfo | None = None) -> int:
     :func:`~archon.telemetry.upload.drain.flush_outbox`, the same run without the process set-up).
     """
     run_in_background()
+    from dataclasses import replace
+
     from archon.buildinfo import current_build  # after the set-up above: see the module docstring
     from archon.paths import ArchonPaths
     from archon.runtime import Runtime
@@ -88,7 +99,9 @@ def main(*, build: BuildInfo | None = None) -> int:
     with contextlib.suppress(OSError):
         os.chdir("/")  # never keep a directory busy, and never run anything relative to one
     left = hard_limit_remaining()
-    policy = FlushPolicy() if left is None else FlushPolicy(deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
+    policy = FlushPolicy(linger_seconds=LINGER_SECONDS, linger_settle_seconds=LINGER_SETTLE_SECONDS)
+    if left is not None:
+        policy = replace(policy, deadline_seconds=max(0.0, left - WIND_DOWN_SECONDS))
     paths = ArchonPaths(runtime.home)
     try:
         flush_outbox(
@@ -123,7 +136,7 @@ def run_in_background(*, deadline_seconds: float = FLUSH_DEADLINE_SECONDS) -> No
     The limit is armed once: a later call never extends it.
     """
     _arm_hard_limit(deadline_seconds)
-    _lower_priority()
+    lower_priority()
 
 
 def hard_limit_remaining() -> float | None:
@@ -147,16 +160,3 @@ def _arm_hard_limit(seconds: float) -> None:
     timer.name = _WATCHDOG_NAME
     timer.daemon = True
     timer.start()
-
-
-def _lower_priority() -> None:
-    """Linux's idle scheduling class, elsewhere nice 10.
-
-    ``posix_spawn`` cannot do it for the child (glibc rejects the idle policy with EINVAL), hence the flusher does
-    it itself, first thing. On Windows the flusher is started below normal priority instead.
-    """
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        if hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        elif os.getpriority(os.PRIO_PROCESS, 0) < BACKGROUND_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, BACKGROUND_NICENESS)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import stat
 from pathlib import Path
 
 import pytest
 
 from archon.paths import ArchonPaths
+from archon.telemetry.outbox.claims import Claims
 from archon.telemetry.outbox.counters import read_counters
-from archon.telemetry.outbox.event_file import encode_event, event_file_name, list_entries
+from archon.telemetry.outbox.event_file import encode_event, list_entries
 from archon.telemetry.outbox.store import Outbox
 from tests.support.delivery import make_event
 
@@ -77,7 +77,7 @@ def test_claimed_records_count_toward_the_bound_but_are_never_dropped(paths: Arc
     outbox = Outbox(paths, max_events=4)
     for code in range(3):
         outbox.append(make_event(exit_code=code))
-    claim = outbox.claim(3)
+    claim = Claims(paths).claim(3)
     for code in range(3, 6):
         outbox.append(make_event(exit_code=code))
 
@@ -86,78 +86,11 @@ def test_claimed_records_count_toward_the_bound_but_are_never_dropped(paths: Arc
     assert [e["properties"]["exit_code"] for e in outbox.pending()] == [0, 1, 2, 5]
 
 
-def test_a_half_written_record_is_skipped_then_removed_and_counted(paths: ArchonPaths) -> None:
-    good = make_event()
-    outbox = Outbox(paths)
-    outbox.append(good)
-    torn = make_event()
-    data = encode_event(torn)
-    name = event_file_name(time_ns=1, event_uuid=torn["uuid"], size=len(data))
-    (paths.outbox / name).write_bytes(data[: len(data) // 2])
-
-    assert outbox.pending() == [good]
-    assert outbox.pending_count() == 2
-
-    claim = outbox.claim(10)
-    assert claim.events == [good]
-    assert claim.corrupt == 1
-    assert not (paths.outbox / name).exists()
-    assert not (paths.outbox_inflight / name).exists()
-    assert outbox.pending() == [good]
-
-
-def test_temp_files_of_killed_appenders_are_ignored_then_cleaned(paths: ArchonPaths) -> None:
-    outbox = Outbox(paths)
-    outbox.append(make_event())
-    leftover = paths.outbox / ".00000000000000000001-x.json.tmp"
-    leftover.write_bytes(b'{"event": "cli.comm')
-    os.utime(leftover, (1000, 1000))
-
-    assert outbox.pending_count() == 1
-    assert outbox.remove_stale_temp_files(older_than_seconds=60, now=1030) == 0
-    assert outbox.remove_stale_temp_files(older_than_seconds=60, now=1061) == 1
-    assert not leftover.exists()
-
-
-def test_claim_unclaim_and_acknowledge_keep_names_and_uuids(paths: ArchonPaths) -> None:
-    events = [make_event(exit_code=code) for code in range(5)]
-    outbox = Outbox(paths)
-    for event in events:
-        outbox.append(event)
-    names = [entry.name for entry in list_entries(paths.outbox)]
-
-    first = outbox.claim(2)
-    assert first.events == events[:2]
-    assert [e.name for e in list_entries(paths.outbox)] == names[2:]
-
-    outbox.unclaim(first)
-    assert [e.name for e in list_entries(paths.outbox)] == names
-    assert outbox.pending() == events
-
-    second = outbox.claim(3)
-    outbox.acknowledge(second)
-    assert outbox.pending() == events[3:]
-    assert list_entries(paths.outbox_inflight) == []
-
-
-def test_a_dead_flushers_claim_is_reclaimed_in_order(paths: ArchonPaths) -> None:
-    events = [make_event(exit_code=code) for code in range(4)]
-    outbox = Outbox(paths)
-    for event in events:
-        outbox.append(event)
-    outbox.claim(3)  # ... and the flusher died here
-
-    assert outbox.pending() == events  # still pending: nothing lost
-    assert Outbox(paths).reclaim_orphans() == 3
-    assert list_entries(paths.outbox_inflight) == []
-    assert outbox.claim(10).events == events
-
-
 def test_clear_deletes_waiting_and_claimed_events(paths: ArchonPaths) -> None:
     outbox = Outbox(paths)
     for _ in range(4):
         outbox.append(make_event())
-    outbox.claim(1)
+    Claims(paths).claim(1)
 
     assert outbox.clear() == 4
     assert outbox.pending() == []
@@ -196,29 +129,6 @@ def _append_many(home: str, count: int, max_events: int) -> list[str]:
         outbox.append(event)
         uuids.append(event["uuid"])
     return uuids
-
-
-def _claim_until(home: str, rounds: int) -> list[str]:
-    outbox = Outbox(ArchonPaths(Path(home)))
-    taken: list[str] = []
-    for _ in range(rounds):
-        claim = outbox.claim(7)
-        taken += [event["uuid"] for event in claim.events]
-        outbox.acknowledge(claim)
-    return taken
-
-
-def test_concurrent_appenders_and_a_claimer_see_every_event_exactly_once(paths: ArchonPaths) -> None:
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(5) as pool:
-        appended = [pool.apply_async(_append_many, (str(paths.home), 60, 100_000)) for _ in range(4)]
-        claimed = pool.apply_async(_claim_until, (str(paths.home), 40))
-        written = list(itertools.chain.from_iterable(result.get(timeout=120) for result in appended))
-        taken = claimed.get(timeout=120)
-    remaining = [event["uuid"] for event in Outbox(paths).pending()]
-
-    assert len(written) == 240
-    assert sorted(taken + remaining) == sorted(written)  # nothing lost, nothing twice
 
 
 def test_concurrent_appenders_respect_the_bound(paths: ArchonPaths) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
@@ -15,6 +15,8 @@ from archon.buildinfo import current_build
 from archon.config import set_config_value
 from archon.filelock import FileLock
 from archon.paths import ArchonPaths
+from archon.telemetry.identity import ensure_identity
+from archon.telemetry.outbox.claims import Claims
 from archon.telemetry.outbox.counters import AttemptOutcome, read_counters
 from archon.telemetry.outbox.event_file import StoredEvent, encode_event, event_file_name
 from archon.telemetry.outbox.sent_log import sent_events
@@ -453,7 +455,7 @@ def test_a_build_without_a_key_sends_nothing(paths: ArchonPaths, ingest: IngestS
 
 def test_a_dead_flushers_claim_is_sent_once(paths: ArchonPaths, ingest: IngestServer) -> None:
     events = _queue(paths, 6)
-    Outbox(paths).claim(4)  # a flusher took these, then was killed before sending
+    Claims(paths).claim(4)  # a flusher took these, then was killed before sending
 
     report = _flush(paths, ingest)
 
@@ -531,11 +533,11 @@ def test_an_opt_out_between_claim_and_send_stops_the_batch(paths: ArchonPaths, i
 
 def test_a_cleared_claim_is_no_longer_claimed(paths: ArchonPaths) -> None:
     _queue(paths, 2)
-    outbox = Outbox(paths)
-    claim = outbox.claim(2)
-    assert outbox.still_claimed(claim)
+    outbox, claims = Outbox(paths), Claims(paths)
+    claim = claims.claim(2)
+    assert claims.still_claimed(claim)
     outbox.clear()
-    assert not outbox.still_claimed(claim)
+    assert not claims.still_claimed(claim)
 
 
 def test_an_undeclared_event_or_property_never_leaves(paths: ArchonPaths, ingest: IngestServer) -> None:
@@ -565,3 +567,79 @@ def test_within_allow_list_keeps_the_envelope_and_declared_properties_only() -> 
     tampered = StoredEvent(**{**event, "properties": {**event["properties"], "$os": "Linux", "hostname": "db"}})
     assert within_allow_list(tampered) == event
     assert within_allow_list(StoredEvent(**{**event, "event": "made.up"})) is None
+
+
+# -- lingering for the next command's events -------------------------------------------------------------------
+
+
+class _Commands:
+    """Stands in for commands run while a flusher lingers: each poll of the run (its ``sleep``) is a moment at
+    which ``plan`` may append events or change the home, and the run's clock moves on by the poll."""
+
+    def __init__(self, paths: ArchonPaths, plan: dict[int, Callable[[], object]]) -> None:
+        self.paths = paths
+        self.plan = plan
+        self.polls = 0
+        self.clock = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.polls += 1
+        self.clock += seconds
+        self.plan.get(self.polls, lambda: None)()
+
+    def monotonic(self) -> float:
+        return self.clock
+
+
+def _linger(paths: ArchonPaths, ingest: IngestServer, commands: _Commands, *, settle: float = 0.0) -> FlushReport:
+    return flush_outbox(
+        paths=paths,
+        build=keyed_build(ingest.url),
+        env={},
+        # 16 looks per wait, exactly
+        policy=FlushPolicy(linger_seconds=2.0, linger_poll_seconds=0.125, linger_settle_seconds=settle),
+        sleep=commands.sleep,
+        monotonic=commands.monotonic,
+    )
+
+
+def test_a_lingering_run_sends_the_next_commands_events_too(paths: ArchonPaths, ingest: IngestServer) -> None:
+    first = _queue(paths, 2)
+    later: list[StoredEvent] = []
+    commands = _Commands(paths, {3: lambda: later.extend(_queue(paths, 2)), 12: lambda: later.extend(_queue(paths, 1))})
+    report = _linger(paths, ingest, commands)
+
+    assert [event["uuid"] for event in ingest.events()] == [event["uuid"] for event in first + later]
+    assert (report.outcome, report.requests) == ("drained", 3)
+    assert commands.polls == 12 + 16  # each arrival restarts the wait; 2 s of looking after the last, then it ends
+    assert Outbox(paths).pending_count() == 0
+
+
+def test_a_lingering_run_sends_a_commands_events_once_no_more_have_come_for_a_while(
+    paths: ArchonPaths, ingest: IngestServer
+) -> None:
+    """The command that records them is then most likely done: the sending does not take a CPU from it."""
+    _queue(paths, 1)
+    later: list[StoredEvent] = []
+    commands = _Commands(paths, {3: lambda: later.extend(_queue(paths, 1)), 4: lambda: later.extend(_queue(paths, 1))})
+    report = _linger(paths, ingest, commands, settle=0.25)
+
+    assert (report.outcome, report.requests) == ("drained", 2)  # the command's two events in one request
+    assert [event["uuid"] for event in ingest.snapshot()[-1].events] == [event["uuid"] for event in later]
+    assert commands.polls == 6 + 16  # sent two looks (0.25 s) after the last arrival, then 2 s of looking
+
+
+@pytest.mark.parametrize("change", ["telemetry off", "telemetry clear"])
+def test_a_lingering_run_stops_at_once_when_telemetry_is_turned_off_or_reset(
+    paths: ArchonPaths, ingest: IngestServer, change: str
+) -> None:
+    ensure_identity(paths)
+    _queue(paths, 1)
+
+    def turn_off() -> None:
+        set_config_value(paths.config, ("telemetry", "enabled"), False)
+
+    commands = _Commands(paths, {2: turn_off if change == "telemetry off" else paths.telemetry_id.unlink})
+    _linger(paths, ingest, commands)
+    assert commands.polls == 2  # released the lock at the next look: `telemetry clear --all` waits for it
+    assert not FileLock(paths.flush_lock).held

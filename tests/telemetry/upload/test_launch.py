@@ -20,14 +20,17 @@ from archon.filelock import FileLock
 from archon.paths import ArchonPaths
 from archon.runtime import Runtime
 from archon.telemetry.outbox.store import Outbox
+from archon.telemetry.upload import FLUSH_ARGUMENT
 from archon.telemetry.upload.launch import flusher_command, start_flusher
-from archon.telemetry.upload.process import FLUSH_ARGUMENT
 from tests.support.delivery import make_event
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="probes /proc and POSIX sessions")
 
 PROBE = """
-import json, os, sys
+import json, os, sys, time
+deadline = time.monotonic() + 5  # the command moves it to the idle class right after starting it
+while hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(0) != os.SCHED_IDLE and time.monotonic() < deadline:
+    time.sleep(0.01)
 fds = {}
 for name in os.listdir("/proc/self/fd"):
     try:
@@ -40,6 +43,7 @@ report = {
     "fds": fds,
     "posthog_env": sorted(k for k in os.environ if k.startswith("POSTHOG_")),
     "archon_home": os.environ.get("ARCHON_HOME"),
+    "idle": hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(0) == os.SCHED_IDLE,
 }
 out = os.path.join(os.environ["ARCHON_HOME"], "probe.json")
 with open(out + ".tmp", "w") as handle:
@@ -82,6 +86,13 @@ def test_the_flusher_is_started_detached(paths: ArchonPaths, tmp_path: Path) -> 
     assert not any(target.startswith("pipe:") for target in report["fds"].values())
     assert report["posthog_env"] == []
     assert report["archon_home"] == str(paths.home)
+    assert report["idle"] == hasattr(os, "SCHED_IDLE")  # from the start: its start-up never races the command's exit
+
+
+def test_a_caller_that_has_just_recorded_is_not_asked_to_list_the_outbox(paths: ArchonPaths, tmp_path: Path) -> None:
+    paths.home.mkdir()  # where the probe reports; the outbox is empty, as if a flusher had taken the events meanwhile
+    assert start_flusher(runtime=_runtime(paths, tmp_path), paths=paths, known_pending=True)
+    assert _wait_for_report(paths)["argv"] == [FLUSH_ARGUMENT]  # it finds nothing, and ends
 
 
 def test_nothing_pending_starts_nothing(paths: ArchonPaths, tmp_path: Path) -> None:
