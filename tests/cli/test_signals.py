@@ -5,12 +5,14 @@ process, signalled while a workflow node runs (ARCHON_TELEMETRY_DEBUG shows the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -55,22 +57,18 @@ nodes:
 """
 
 
-@pytest.mark.parametrize(
-    ("signum", "exit_code", "error_class", "said"),
-    [(signal.SIGTERM, 143, "Terminated", "SIGTERM"), (signal.SIGINT, 130, "KeyboardInterrupt", "SIGINT")],
-)
-def test_signal_exit_code_and_completion_event(
-    tmp_path: Path, signum: int, exit_code: int, error_class: str, said: str
-) -> None:
+@contextlib.contextmanager
+def _sleeper_running(tmp_path: Path, env: dict[str, str], *options: str) -> Iterator[subprocess.Popen[str]]:
+    """``archon workflow run sleeper`` (stdout and stderr piped), once its node's ``sleep`` has started; killed if
+    the test leaves it running."""
     workflows = tmp_path / "repo" / ".archon" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "sleeper.yaml").write_text(SLEEPER, encoding="utf-8")
-    env = {**os.environ, "ARCHON_TELEMETRY_DEBUG": "1", "ARCHON_HOME": str(tmp_path / "home")}
     with subprocess.Popen(
-        [sys.executable, "-m", "archon", "workflow", "run", "sleeper"],
+        [sys.executable, "-m", "archon", "workflow", "run", "sleeper", *options],
         cwd=tmp_path / "repo",
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     ) as process:
@@ -81,12 +79,24 @@ def test_signal_exit_code_and_completion_event(
             while not _sleepers():  # the node's process has started
                 assert time.monotonic() < deadline, "the node never started"
                 time.sleep(0.05)
-            process.send_signal(signum)
-            rest = process.stderr.read()
-            assert process.wait(timeout=30) == exit_code
+            yield process
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "error_class", "said"),
+    [(signal.SIGTERM, 143, "Terminated", "SIGTERM"), (signal.SIGINT, 130, "KeyboardInterrupt", "SIGINT")],
+)
+def test_signal_exit_code_and_completion_event(
+    tmp_path: Path, signum: int, exit_code: int, error_class: str, said: str
+) -> None:
+    env = {**os.environ, "ARCHON_TELEMETRY_DEBUG": "1", "ARCHON_HOME": str(tmp_path / "home")}
+    with _sleeper_running(tmp_path, env) as process:
+        process.send_signal(signum)
+        _stdout, rest = process.communicate(timeout=30)
+        assert process.returncode == exit_code
     assert _sleepers() == [], "the node's process outlived archon"
     events = [json.loads(line.removeprefix(PREFIX)) for line in rest.splitlines() if line.startswith(PREFIX)]
     completed = [e for e in events if e["event"] == "cli.command_completed"]
@@ -106,30 +116,10 @@ def test_signal_exit_code_and_completion_event(
 
 
 def test_an_interrupted_run_with_json_still_prints_one_json_object(tmp_path: Path) -> None:
-    workflows = tmp_path / "repo" / ".archon" / "workflows"
-    workflows.mkdir(parents=True)
-    (workflows / "sleeper.yaml").write_text(SLEEPER, encoding="utf-8")
     env = {**os.environ, "ARCHON_HOME": str(tmp_path / "home"), "DO_NOT_TRACK": "1"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "archon", "workflow", "run", "sleeper", "--json"],
-        cwd=tmp_path / "repo",
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            _read_until(process.stderr, "[wait] started", timeout=60)
-            deadline = time.monotonic() + 30
-            while not _sleepers():
-                assert time.monotonic() < deadline, "the node never started"
-                time.sleep(0.05)
-            process.send_signal(signal.SIGINT)
-            stdout, stderr = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+    with _sleeper_running(tmp_path, env, "--json") as process:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
     data = json.loads(stdout)
     assert (data["ok"], data["interrupted"], data["left_running"]) == (False, "SIGINT", 0)
