@@ -76,8 +76,8 @@ PythonVersion = Literal["3.11", "3.12", "3.13", "3.14", "3.15", "other"]
 """The Python versions archon may run on (``requires-python >= 3.11``) that exist; a later one is ``other`` until it
 is listed here, a policy change reviewed like a new property (as :data:`PYTHON_BUILTIN_ERRORS`)."""
 
-_OPERATING_SYSTEMS: tuple[OperatingSystem, ...] = get_args(OperatingSystem)
-_PYTHON_VERSIONS: tuple[PythonVersion, ...] = get_args(PythonVersion)
+_OPERATING_SYSTEMS: Mapping[str, OperatingSystem] = {name: name for name in get_args(OperatingSystem)}
+_PYTHON_VERSIONS: Mapping[str, PythonVersion] = {name: name for name in get_args(PythonVersion)}
 _ARCHITECTURES: Mapping[str, Arch] = {
     **dict.fromkeys(("x86_64", "amd64", "x64", "em64t"), "x86_64"),
     **dict.fromkeys(("arm64", "aarch64"), "arm64"),
@@ -132,10 +132,7 @@ def workflow_name(name: str, *, bundled: bool) -> SafeName:
 
 def operating_system(platform: str) -> OperatingSystem:
     """``platform`` (``sys.platform``) if archon supports it, else ``other``."""
-    for name in _OPERATING_SYSTEMS:
-        if platform == name:
-            return name
-    return "other"
+    return _OPERATING_SYSTEMS.get(platform, "other")
 
 
 def cpu_architecture(machine: str) -> Arch:
@@ -145,10 +142,7 @@ def cpu_architecture(machine: str) -> Arch:
 
 def python_version(major_minor: str) -> PythonVersion:
     """``major_minor`` (``3.12``) if it is one of :data:`PythonVersion`, else ``other``."""
-    for name in _PYTHON_VERSIONS:
-        if major_minor == name:
-            return name
-    return "other"
+    return _PYTHON_VERSIONS.get(major_minor, "other")
 
 
 def _in_archon(module: object) -> bool:
