@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import statistics
 import sys
 
-from benchmarks.keyed_archon import KeyedArchon, describe_machine
+from benchmarks.keyed_archon import KeyedArchon, describe_machine, paired, rotated
 from tests.support.ingest import IngestServer
 
 KINDS = ("off", "lingering", "stopped", "alone")
@@ -58,20 +57,17 @@ def main(argv: list[str]) -> int:
         for _ in range(2):  # warm-up: page cache, bytecode, the prepared events
             keyed.run("home-on", "version")
             keyed.run("home-off", "version")
-        for index in range(args.runs):
-            for kind in KINDS[index % 4 :] + KINDS[: index % 4]:
-                samples[kind].append(once(keyed, kind))
+        for kind in rotated(KINDS, args.runs):
+            samples[kind].append(once(keyed, kind))
     finally:
         keyed.remove()
         server.stop()
     print(f"# {describe_machine()}; {args.runs} rounds; `archon version`, ingest answers 200")
     print("| run | median (ms) | vs off | median of the differences to off (ms) |")
     print("|---|---|---|---|")
-    off = statistics.median(samples["off"])
     for kind in KINDS:
-        median = statistics.median(samples[kind])
-        paired = statistics.median((a - b) * 1e3 for a, b in zip(samples[kind], samples["off"], strict=True))
-        print(f"| {kind} | {median * 1e3:.1f} | {median / off:.3f} | {paired:+.1f} |")
+        median, ratio, difference = paired(samples["off"], samples[kind])
+        print(f"| {kind} | {median:.1f} | {ratio:.3f} | {difference:+.1f} |")
     return 0
 
 

@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from archon.paths import ArchonPaths
 from archon.telemetry.upload.process import FLUSH_ARGUMENT, LINGER_SETTLE_SECONDS
 from tests.support.artefacts import InstalledArchon, build_wheel, install_wheel
 
-__all__ = ["Blackhole", "KeyedArchon", "describe_machine", "percentile", "ratio_row"]
+__all__ = ["Blackhole", "KeyedArchon", "describe_machine", "paired", "percentile", "ratio_row", "rotated"]
 
 TEST_KEY = "phc_archonBenchmarkKey0123456789abcdefghijklmnop"
 
@@ -30,6 +30,21 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, round(fraction * len(ordered) + 0.4999))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def paired(baseline: Sequence[float], other: Sequence[float]) -> tuple[float, float, float]:
+    """``other`` against ``baseline``, both taken side by side: its median (ms), the ratio of the medians, and the
+    median of the paired differences (ms; sample i of ``other`` minus sample i of ``baseline``)."""
+    median = statistics.median(other)
+    difference = statistics.median(b - a for a, b in zip(baseline, other, strict=True))
+    return median * 1e3, median / statistics.median(baseline), difference * 1e3
+
+
+def rotated(kinds: Sequence[str], rounds: int) -> Iterator[str]:
+    """Every kind once per round, the order rotated by one each round, so none always runs first or after another."""
+    for index in range(rounds):
+        shift = index % len(kinds)
+        yield from [*kinds[shift:], *kinds[:shift]]
 
 
 def ratio_row(name: str, baseline: Sequence[float], other: Sequence[float], target: float) -> str:
