@@ -7,6 +7,7 @@ can send anything, and only to a server a test started.
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,16 @@ def _guard(real: Any) -> Any:
         return real(self, address)
 
     return guarded
+
+
+@pytest.fixture(scope="session", autouse=True)
+def interruptible_children() -> None:
+    """Tests send SIGINT to the archon processes they start, as Ctrl-C would. A test run started with SIGINT
+    ignored (a background job of a non-interactive shell, ``nohup``) would pass that on to every process it
+    starts, and Python leaves an ignored SIGINT ignored: those tests would then wait for a run that never stops.
+    Python's own handler here makes the processes the tests start begin with the default action again."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
