@@ -50,10 +50,10 @@ def rotated(kinds: Sequence[str], rounds: int) -> Iterator[str]:
 def ratio_row(name: str, baseline: Sequence[float], other: Sequence[float], target: float) -> str:
     """A table row: both medians, their ratio against ``target``, and the median of the paired differences
     (sample i of ``other`` minus sample i of ``baseline``, taken side by side), which cancels slow drifts in load."""
-    a, b = statistics.median(baseline), statistics.median(other)
-    paired = statistics.median(y - x for x, y in zip(baseline, other, strict=True))
-    verdict = "met" if b / a <= target else "MISSED"
-    cells = [name, f"{a * 1e3:.1f}", f"{b * 1e3:.1f}", f"{paired * 1e3:+.1f}", f"{b / a:.3f}", f"<= {target}", verdict]
+    median, ratio, difference = paired(baseline, other)
+    verdict = "met" if ratio <= target else "MISSED"
+    base = f"{statistics.median(baseline) * 1e3:.1f}"
+    cells = [name, base, f"{median:.1f}", f"{difference:+.1f}", f"{ratio:.3f}", f"<= {target}", verdict]
     return "| " + " | ".join(cells) + " |"
 
 

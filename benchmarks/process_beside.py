@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 from benchmarks.issue20 import cpu_hog
-from benchmarks.keyed_archon import describe_machine, paired, rotated
+from benchmarks.keyed_archon import describe_machine, paired, rotated, time_process
 
 MODES = ("none", "true", "python", "python-gated")
 
@@ -48,10 +48,8 @@ if mode != "none":
 
 
 def once(mode: str) -> tuple[float, float]:
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", _COMMAND, mode])
-    _pid, _status, usage = os.wait4(process.pid, 0)
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+    """Wall and CPU seconds of the stand-in command starting ``mode``'s child."""
+    return time_process([sys.executable, "-c", _COMMAND, mode], env=os.environ, cwd=Path.cwd())
 
 
 def main(argv: list[str]) -> int:
